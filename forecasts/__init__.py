@@ -1,0 +1,1 @@
+"""Volume forecasting: history -> forecasts with prediction intervals (statsmodels)."""

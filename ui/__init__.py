@@ -1,0 +1,1 @@
+"""Streamlit pages (thin: gather inputs, call the core, render). See app.py."""

@@ -239,6 +239,11 @@ class Operation:
     events: list[Event] = field(default_factory=list)
     settings: Settings = field(default_factory=Settings)
     source: str = ""
+    # Date-bound site changes from scenario levers (outages, capacity caps, training
+    # weeks): columns ``site, start, end`` (UTC, end exclusive), ``max_headcount``
+    # (nullable int: cap while active, 0 = outage) and ``shrinkage`` (nullable share:
+    # replaces the site's shrinkage while active). The shift planner honours them.
+    site_adjustments: pd.DataFrame | None = None
 
     @property
     def vendors(self) -> list[str]:

@@ -1,0 +1,224 @@
+"""The shift planner: headcount per site x shift x day that covers every queue's SLA at least cost.
+
+A mixed-integer model solved with OR-Tools (``pywraplp``; SCIP by default, HiGHS
+selectable).  Decisions:
+
+* ``headcount[site, shift, date]`` (integer): agents starting a site-local shift template
+  on a local date; or, with weekly tours, ``tour[site, shift, week, first_day]``: agents
+  working the same start time on ``tour_days`` consecutive days from ``first_day``;
+* ``agents[site, queue, market, t]`` (continuous): productive agents of a site working a
+  certified queue x market pair in UTC interval ``t``;
+* ``backlog[queue, market, t]`` (continuous, work hours) for deferred queues;
+* ``short`` / ``late`` (continuous): shortfall, penalised by queue priority, so an answer
+  always comes back with the unmet demand shown.
+
+Shift local times map to UTC per date via ``planning.timezones.shift_utc_coverage``
+(DST, +05:30, +05:45 with fractional interval coverage).
+
+Each constraint is one named function below, registered in ``HARD_CONSTRAINTS``; the
+objective terms are in ``SOFT_TERMS``.  ``planning.plancheck`` re-verifies a plan
+independently; ``planning.diagnosis`` explains shortfalls in words.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from ortools.linear_solver import pywraplp
+
+from planning.domain import Operation, SlaKind
+from planning.shiftplan_model import PlanModel, build_model
+
+Progress = Callable[[str], None]
+
+DEFAULT_BACKEND = "SCIP"  # measured in bench/plan.py; see docs/shiftplan.md
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """How to solve.  ``None`` means: take it from ``Operation.settings``.
+
+    weekly_tours : decide weekly tours (same start, ``tour_days`` consecutive days)
+        instead of free headcount per shift and day
+    time_limit_seconds : wall-clock limit of the MIP solve [s]
+    gap_target : stop at this relative gap (0.005 = 0.5%)
+    seed : solver random seed
+    backend : a ``pywraplp`` solver id: "SCIP" or "HIGHS"
+    lp_bound : also solve the LP relaxation first and report its bound (and use its
+        rounded-up solution as a hint)
+    """
+
+    weekly_tours: bool = False
+    tour_days: int = 5
+    time_limit_seconds: float | None = None
+    gap_target: float | None = None
+    seed: int | None = None
+    backend: str = DEFAULT_BACKEND
+    lp_bound: bool = True
+
+
+@dataclass
+class PlanResult:
+    """A solved plan: status, numbers and the tidy frames of docs/contracts.md."""
+
+    status: str  # optimal | feasible | infeasible | not_solved | error
+    objective: float
+    cost: float  # paid-hours cost only (no penalties) [currency]
+    bound: float  # best proven lower bound of the objective
+    lp_bound: float  # LP-relaxation bound of the objective (nan if not computed)
+    gap: float  # (objective - bound) / objective
+    seconds: float
+    backend: str
+    unmet_agent_hours: float
+    shifts: pd.DataFrame
+    allocation: pd.DataFrame
+    coverage: pd.DataFrame
+    cost_by_site: pd.DataFrame
+    queues: pd.DataFrame  # queue, market, sla_kind, target, predicted, simulated
+    kpis: dict = field(default_factory=dict)
+    model_size: dict = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+    options: PlanOptions = field(default_factory=PlanOptions)
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("optimal", "feasible")
+
+
+_STATUS = {
+    pywraplp.Solver.OPTIMAL: "optimal",
+    pywraplp.Solver.FEASIBLE: "feasible",
+    pywraplp.Solver.INFEASIBLE: "infeasible",
+    pywraplp.Solver.UNBOUNDED: "unbounded",
+    pywraplp.Solver.ABNORMAL: "error",
+    pywraplp.Solver.NOT_SOLVED: "not_solved",
+}
+
+
+def _resolve(op: Operation, options: PlanOptions | None) -> PlanOptions:
+    options = options or PlanOptions()
+    s = op.settings
+    return PlanOptions(
+        weekly_tours=options.weekly_tours,
+        tour_days=options.tour_days,
+        time_limit_seconds=options.time_limit_seconds or s.solver_time_limit_seconds,
+        gap_target=s.solver_gap_target if options.gap_target is None else options.gap_target,
+        seed=s.random_seed if options.seed is None else options.seed,
+        backend=options.backend.upper(),
+        lp_bound=options.lp_bound,
+    )
+
+
+def _configure(solver: pywraplp.Solver, opts: PlanOptions) -> pywraplp.MPSolverParameters:
+    solver.SetTimeLimit(int(opts.time_limit_seconds * 1000))
+    if opts.backend == "SCIP":
+        solver.SetSolverSpecificParametersAsString(
+            f"randomization/randomseedshift = {int(opts.seed)}\n")
+    elif opts.backend == "HIGHS":
+        solver.SetSolverSpecificParametersAsString(f"random_seed = {int(opts.seed)}\nthreads = 1\n")
+    params = pywraplp.MPSolverParameters()
+    params.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, float(opts.gap_target))
+    return params
+
+
+def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions | None = None,
+               progress: Progress | None = None) -> PlanResult:
+    """Plan shifts for ``requirements`` (docs/contracts.md) and return a ``PlanResult``."""
+    say = progress or (lambda message: None)
+    opts = _resolve(op, options)
+    t0 = time.perf_counter()
+    solver = pywraplp.Solver.CreateSolver(opts.backend)
+    if solver is None:
+        raise ValueError(f"solver backend '{opts.backend}' is not available; use SCIP or HIGHS")
+    say("Building the model")
+    model = build_model(solver, op, requirements, weekly_tours=opts.weekly_tours,
+                        tour_days=opts.tour_days)
+    size = {"integer_variables": len(model.decisions), "variables": solver.NumVariables(),
+            "constraints": solver.NumConstraints(), "build_seconds": time.perf_counter() - t0}
+    say(f"Model: {size['variables']:,} variables ({size['integer_variables']:,} integer), "
+        f"{size['constraints']:,} constraints")
+    params = _configure(solver, opts)
+    lp_bound = math.nan
+    if opts.lp_bound and model.decisions:
+        say("Solving the LP relaxation")
+        for var in model.decision_vars:
+            var.SetInteger(False)
+        if solver.Solve(params) == pywraplp.Solver.OPTIMAL:
+            lp_bound = solver.Objective().Value()
+            hint = [math.ceil(v.solution_value() - 1e-6) for v in model.decision_vars]
+            say(f"LP bound {lp_bound:,.0f}")
+        else:
+            hint = None
+        for var in model.decision_vars:
+            var.SetInteger(True)
+        if hint is not None:
+            solver.SetHint(model.decision_vars, [float(h) for h in hint])
+    say(f"Solving with {opts.backend} (limit {opts.time_limit_seconds:.0f} s, "
+        f"gap target {opts.gap_target:.2%})")
+    t_solve = time.perf_counter()
+    code = solver.Solve(params)
+    status = _STATUS.get(code, "error")
+    seconds = time.perf_counter() - t0
+    size["solve_seconds"] = time.perf_counter() - t_solve
+    say(f"Solver finished: {status} in {seconds:.1f} s")
+    return extract_result(model, op, requirements, status, seconds, lp_bound, opts, size)
+
+
+def extract_result(model: PlanModel, op: Operation, requirements: pd.DataFrame, status: str,
+                   seconds: float, lp_bound: float, opts: PlanOptions, size: dict) -> PlanResult:
+    from planning.shiftplan_output import build_frames
+
+    solved = status in ("optimal", "feasible")
+    objective = model.solver.Objective().Value() if solved else math.nan
+    bound = model.solver.Objective().BestBound() if solved else math.nan
+    if solved and not math.isnan(lp_bound):
+        bound = max(bound, lp_bound) if status != "optimal" else bound
+    if status == "optimal":
+        bound = min(bound, objective) if not math.isnan(bound) else objective
+    gap = (objective - bound) / abs(objective) if solved and abs(objective) > 1e-9 else 0.0
+    frames = build_frames(model, op, requirements) if solved else None
+    empty = pd.DataFrame()
+    result = PlanResult(
+        status=status, objective=objective,
+        cost=frames["cost"] if frames else math.nan,
+        bound=bound, lp_bound=lp_bound, gap=max(gap, 0.0) if solved else math.nan,
+        seconds=seconds, backend=opts.backend,
+        unmet_agent_hours=frames["unmet_agent_hours"] if frames else math.nan,
+        shifts=frames["shifts"] if frames else empty,
+        allocation=frames["allocation"] if frames else empty,
+        coverage=frames["coverage"] if frames else empty,
+        cost_by_site=frames["cost_by_site"] if frames else empty,
+        queues=frames["queues"] if frames else empty,
+        kpis=frames["kpis"] if frames else {},
+        model_size=size, messages=list(model.notes), options=opts,
+    )
+    return result
+
+
+def simulate_plan(op: Operation, requirements: pd.DataFrame, plan: PlanResult) -> pd.DataFrame | None:
+    """Simulated SLA attainment per queue x market for a plan (``planning.simulate``).
+
+    Fills ``plan.queues['simulated']`` and returns the simulator's frame, or ``None``
+    when the simulator is not available.
+    """
+    try:
+        from planning import simulate
+    except ImportError:
+        return None
+    runner = getattr(simulate, "simulate_plan", None)
+    if runner is None or not plan.ok:
+        return None
+    frame = runner(op, requirements, plan)
+    if isinstance(frame, pd.DataFrame) and {"queue", "market", "simulated"} <= set(frame.columns):
+        merged = plan.queues.drop(columns=["simulated"]).merge(
+            frame[["queue", "market", "simulated"]], on=["queue", "market"], how="left")
+        plan.queues = merged
+    return frame
+
+
+__all__ = ["PlanOptions", "PlanResult", "solve_plan", "simulate_plan", "SlaKind", "np", "dt"]

@@ -1,0 +1,277 @@
+"""The shift planner's MIP: variables and the named constraints (see ``planning.shiftplan``).
+
+Units: agents are productive agents (after shrinkage) present in an interval; work is in
+hours of handling; ``interval_hours`` is the grid step in hours; cost is currency.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from ortools.linear_solver import pywraplp
+
+from planning.domain import Operation, Site, SlaKind
+from planning.timezones import shift_utc_coverage
+
+# Shortfall penalty per agent-hour = factor x (10 - priority) x the dearest productive
+# agent-hour of the operation: priority 1 is worth 36x the dearest hour, priority 9 4x.
+# High enough that covering a thin peak with a whole shift is preferred (a 9 h shift for
+# one half-hour is 18x), low enough to keep the LP well scaled.
+SHORTFALL_PENALTY_FACTOR = 4.0
+# Agents working a shift on one day count once against the site's daily headcount; a
+# contract week is five working days per agent.
+WORKING_DAYS_PER_WEEK = 5
+EPS = 1e-9
+
+
+@dataclass
+class ShiftInstance:
+    """One site-local shift template on one local date, mapped onto the UTC grid."""
+
+    site: str
+    shift: str
+    date_local: dt.date
+    start_local: dt.time
+    paid_hours: float
+    cover: dict[int, float]  # interval index -> share of the interval covered (0-1]
+    cost: float  # cost of one agent for the covered part of the horizon [currency]
+    paid_hours_in_horizon: float
+    night_hours_in_horizon: float
+
+
+@dataclass
+class Decision:
+    """One integer decision: agents on a set of shift instances (a day shift or a tour)."""
+
+    name: str
+    site: str
+    shift: str
+    instances: list[int]
+    week: int | None = None
+    first_day: dt.date | None = None
+
+
+@dataclass
+class PlanModel:
+    solver: pywraplp.Solver
+    op: Operation
+    times: pd.DatetimeIndex
+    interval_hours: float
+    pairs: list[tuple[str, str]]
+    instances: list[ShiftInstance]
+    decisions: list[Decision]
+    decision_vars: list
+    agents: dict  # (site, queue, market, t) -> var
+    short: dict  # (queue, market, t) -> var   live shortfall [agents]
+    late: dict  # (queue, market, t) -> var    deferred late work [work hours]
+    backlog: dict  # (queue, market, t) -> var [work hours]
+    required: dict  # (queue, market) -> np.ndarray required agents per interval
+    workload: dict  # (queue, market) -> np.ndarray work hours arriving per interval
+    shrinkage: dict  # site -> np.ndarray shrinkage per interval
+    penalty: dict  # (queue, market) -> penalty per agent-hour short
+    cost_terms: list = field(default_factory=list)
+    penalty_terms: list = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    # --- helpers shared by the constraint functions -----------------------------------
+    def productive(self, site: str, t: int):
+        """Linear expression: productive agents of ``site`` in interval ``t``."""
+        terms = self._site_cover[site].get(t, ())
+        keep = 1.0 - self.shrinkage[site][t]
+        return self.solver.Sum([var * (share * keep) for var, share in terms])
+
+    def on_duty(self, site: str, t: int):
+        """Linear expression: agents of ``site`` on shift (any part) in interval ``t``."""
+        return self.solver.Sum([var for var, _ in self._site_cover[site].get(t, ())])
+
+    def site_pairs(self, site: str) -> list[tuple[str, str]]:
+        return self._site_pairs.get(site, [])
+
+
+def _tname(ts: pd.Timestamp) -> str:
+    return ts.strftime("%Y-%m-%dT%H:%MZ")
+
+
+# --------------------------------------------------------------------------- instances
+def _night_share(site: Site, local_start: dt.datetime, minutes: float) -> float:
+    """Share of ``minutes`` from ``local_start`` (wall time) inside the site's local night."""
+    if site.night_start == site.night_end or minutes <= 0:
+        return 0.0
+    steps = max(1, int(round(minutes / 5)))
+    night = 0
+    for k in range(steps):
+        clock = (local_start + dt.timedelta(minutes=(k + 0.5) * minutes / steps)).time()
+        if site.night_start < site.night_end:
+            night += site.night_start <= clock < site.night_end
+        else:
+            night += clock >= site.night_start or clock < site.night_end
+    return night / steps
+
+
+def _shift_instances(op: Operation, times: pd.DatetimeIndex, interval_minutes: int) -> list[ShiftInstance]:
+    index = {ts: i for i, ts in enumerate(times)}
+    first, last = times[0], times[-1] + pd.Timedelta(minutes=interval_minutes)
+    out = []
+    for template in op.shifts:
+        site = op.sites.get(template.site)
+        if site is None:
+            continue
+        d0 = first.tz_convert(site.timezone).date() - dt.timedelta(days=1)
+        d1 = last.tz_convert(site.timezone).date()
+        day = d0
+        while day <= d1:
+            cover, paid, night = {}, 0.0, 0.0
+            for start_utc, minutes in shift_utc_coverage(day, template.start, template.paid_hours,
+                                                         site.timezone, interval_minutes):
+                i = index.get(start_utc)
+                if i is None:
+                    continue
+                cover[i] = minutes / interval_minutes
+                paid += minutes / 60.0
+                wall = start_utc.tz_convert(site.timezone).tz_localize(None).to_pydatetime()
+                night += minutes / 60.0 * _night_share(site, wall, interval_minutes)
+            if cover:
+                cost = site.hourly_cost * (paid + site.night_premium * night)
+                out.append(ShiftInstance(site.site, template.shift, day, template.start,
+                                         template.paid_hours, cover, cost, paid, night))
+            day += dt.timedelta(days=1)
+    return out
+
+
+def _decisions(instances: list[ShiftInstance], weekly_tours: bool, tour_days: int,
+               horizon_start: pd.Timestamp, op: Operation) -> list[Decision]:
+    if not weekly_tours:
+        return [Decision(f"headcount[site={x.site},shift={x.shift},date={x.date_local}]",
+                         x.site, x.shift, [i]) for i, x in enumerate(instances)]
+    by_day = {(x.site, x.shift, x.date_local): i for i, x in enumerate(instances)}
+    out = []
+    for site, shift in sorted({(x.site, x.shift) for x in instances}):
+        tz = op.sites[site].timezone
+        week0 = horizon_start.tz_convert(tz).date()
+        dates = sorted(x.date_local for x in instances if x.site == site and x.shift == shift)
+        n_weeks = max(1, math.ceil(((dates[-1] - week0).days + 1) / 7))
+        for w in range(-1 if dates[0] < week0 else 0, n_weeks):
+            for d in range(7):
+                first_day = week0 + dt.timedelta(days=7 * w + d)
+                members = [by_day[(site, shift, first_day + dt.timedelta(days=k))]
+                           for k in range(tour_days)
+                           if (site, shift, first_day + dt.timedelta(days=k)) in by_day]
+                if members:
+                    out.append(Decision(f"tour[site={site},shift={shift},first_day={first_day}]",
+                                        site, shift, members, w, first_day))
+    return out
+
+
+def _shrinkage(op: Operation, times: pd.DatetimeIndex) -> dict[str, np.ndarray]:
+    out = {s: np.full(len(times), site.shrinkage) for s, site in op.sites.items()}
+    adj = op.site_adjustments
+    if adj is not None and len(adj) and "shrinkage" in adj:
+        for row in adj.itertuples(index=False):
+            if row.site in out and row.shrinkage is not None and not pd.isna(row.shrinkage):
+                mask = (times >= pd.Timestamp(row.start)) & (times < pd.Timestamp(row.end))
+                out[row.site][np.asarray(mask)] = float(row.shrinkage)
+    return out
+
+
+def _grid(requirements: pd.DataFrame, interval_minutes: int) -> pd.DatetimeIndex:
+    ts = pd.DatetimeIndex(requirements["timestamp"]).tz_convert("UTC")
+    return pd.date_range(ts.min(), ts.max(), freq=f"{interval_minutes}min")
+
+
+# --------------------------------------------------------------------------- build
+def build_model(solver: pywraplp.Solver, op: Operation, requirements: pd.DataFrame, *,
+                weekly_tours: bool = False, tour_days: int = WORKING_DAYS_PER_WEEK) -> PlanModel:
+    """Variables, every hard constraint and the objective, on ``solver``."""
+    from planning.shiftplan_constraints import HARD_CONSTRAINTS, SOFT_TERMS
+
+    if "interval_minutes" in requirements and len(requirements):
+        interval_minutes = int(requirements["interval_minutes"].iloc[0])
+    else:
+        interval_minutes = op.settings.interval_minutes
+    times = _grid(requirements, interval_minutes)
+    n = len(times)
+    pos = {ts: i for i, ts in enumerate(times)}
+    req = requirements.assign(_t=pd.DatetimeIndex(requirements["timestamp"]).tz_convert("UTC").map(pos))
+    pairs = sorted(map(tuple, req[["queue", "market"]].drop_duplicates().itertuples(index=False)))
+    required, workload = {}, {}
+    for (q, m), g in req.groupby(["queue", "market"]):
+        r, w = np.zeros(n), np.zeros(n)
+        r[g["_t"].to_numpy()] = g["required_agents"].to_numpy(dtype=float)
+        w[g["_t"].to_numpy()] = g["workload_hours"].to_numpy(dtype=float)
+        required[(q, m)], workload[(q, m)] = r, w
+
+    instances = _shift_instances(op, times, interval_minutes)
+    decisions = _decisions(instances, weekly_tours, tour_days, times[0], op)
+    upper = {s: site.max_headcount for s, site in op.sites.items()}
+    decision_vars = [solver.IntVar(0, upper[d.site], d.name) for d in decisions]
+
+    dearest = max((s.hourly_cost * (1 + s.night_premium) / (1 - s.shrinkage)
+                   for s in op.sites.values()), default=1.0) or 1.0
+    penalty = {(q, m): SHORTFALL_PENALTY_FACTOR * (10 - op.queues[q].priority) * dearest
+               for q, m in pairs}
+
+    model = PlanModel(solver, op, times, interval_minutes / 60.0, pairs, instances, decisions,
+                      decision_vars, {}, {}, {}, {}, required, workload, _shrinkage(op, times),
+                      penalty)
+    site_cover: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for d, var in zip(decisions, decision_vars):
+        shares: dict[int, float] = defaultdict(float)
+        for i in d.instances:
+            for t, share in instances[i].cover.items():
+                shares[t] += share
+        for t, share in shares.items():
+            site_cover[d.site][t].append((var, share))
+    model._site_cover = site_cover
+    certified = defaultdict(list)
+    for c in op.certifications:
+        if (c.queue, c.market) in required and c.site in op.sites:
+            certified[c.site].append((c.queue, c.market))
+    model._site_pairs = {s: sorted(set(p)) for s, p in certified.items()}
+    _allocation_variables(model)
+    for rule in HARD_CONSTRAINTS:
+        model.counts[rule.__name__] = rule(model)
+    terms = []
+    for term in SOFT_TERMS:
+        terms.extend(term(model))
+    solver.Minimize(solver.Sum(terms))
+    return model
+
+
+def _allocation_variables(model: PlanModel) -> None:
+    """``agents[site, queue, market, t]`` only where the site is certified, has agents on
+    shift, and the pair has work: live -> required > 0; deferred -> after the first
+    arrival.  ``backlog``/``late``/``short`` per pair and interval likewise."""
+    solver, op = model.solver, model.op
+    for site, pairs in model._site_pairs.items():
+        covered = model._site_cover.get(site, {})
+        for q, m in pairs:
+            live = op.queues[q].sla_kind is SlaKind.live
+            need = model.required[(q, m)] if live else model.workload[(q, m)]
+            nz = np.flatnonzero(need > EPS)
+            if not len(nz):
+                continue
+            span = nz if live else range(nz[0], len(model.times))
+            for t in span:
+                if t in covered:
+                    model.agents[(site, q, m, t)] = solver.NumVar(
+                        0, solver.infinity(),
+                        f"agents[site={site},queue={q},market={m},t={_tname(model.times[t])}]")
+    for q, m in model.pairs:
+        if op.queues[q].sla_kind is SlaKind.live:
+            for t in np.flatnonzero(model.required[(q, m)] > EPS):
+                model.short[(q, m, t)] = solver.NumVar(
+                    0, solver.infinity(), f"short[queue={q},market={m},t={_tname(model.times[t])}]")
+        else:
+            nz = np.flatnonzero(model.workload[(q, m)] > EPS)
+            if not len(nz):
+                continue
+            for t in range(nz[0], len(model.times)):
+                model.backlog[(q, m, t)] = solver.NumVar(
+                    0, solver.infinity(), f"backlog[queue={q},market={m},t={_tname(model.times[t])}]")
+                model.late[(q, m, t)] = solver.NumVar(
+                    0, solver.infinity(), f"late[queue={q},market={m},t={_tname(model.times[t])}]")

@@ -245,7 +245,7 @@ def _market_calendar(index: pd.DatetimeIndex, market: dict) -> dict[str, np.ndar
                                          years=years)
     holiday = dates.isin(pd.DatetimeIndex(sorted(days_off)))
     day = ((dates - dates[0]) // pd.Timedelta(days=1)).to_numpy()
-    return {"hour": (naive.hour + naive.minute / 60).to_numpy(), "weekday": naive.dayofweek.to_numpy(),
+    return {"hour": (naive.hour + naive.minute / 60).to_numpy(), "weekday": naive.day_of_week.to_numpy(),
             "holiday": np.asarray(holiday), "day": day.astype(int)}
 
 
@@ -265,7 +265,7 @@ def expected_volume(index: pd.DatetimeIndex, rng: np.random.Generator) -> dict[t
     calendars = {m: _market_calendar(index, markets[m]) for m in sorted({m for _, m in pairs()})}
     aht = {q["queue"]: q["aht_seconds"] for q in QUEUES}
     years_to_end = ((index - HISTORY_END) / pd.Timedelta(days=365.25)).to_numpy()
-    doy = index.dayofyear.to_numpy()
+    doy = index.day_of_year.to_numpy()
     annual = 1 + ANNUAL_AMPLITUDE * np.cos(2 * np.pi * (doy - 355) / 365.25)
     per_interval = 7 * 24 * 60 / INTERVAL_MINUTES
     lam = {}

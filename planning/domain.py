@@ -244,6 +244,8 @@ class Operation:
     # (nullable int: cap while active, 0 = outage) and ``shrinkage`` (nullable share:
     # replaces the site's shrinkage while active). The shift planner honours them.
     site_adjustments: pd.DataFrame | None = None
+    # The optional ``hiring`` table (columns as in planning.schema), parsed; None if absent.
+    hiring: pd.DataFrame | None = None
 
     @property
     def vendors(self) -> list[str]:

@@ -31,6 +31,11 @@ def _agents_by_pair_t(model: PlanModel):
     return out
 
 
+# [currency per work-hour per interval]: small against any hourly cost, so it never
+# buys staff, only orders the work of staff already paid for.
+BACKLOG_HOLDING_COST = 1e-3
+
+
 def deadline_lag_intervals(hours: float, interval_hours: float) -> int:
     """Work that arrived in interval tau is due by the end of interval tau + lag."""
     return int(math.ceil(hours / interval_hours - 1e-9))
@@ -231,9 +236,10 @@ def concentration_limit(model: PlanModel) -> int:
         sites_of[(q, m)].append(site)
     rows = 0
     for (q, m), sites in sites_of.items():
-        if len(sites) < math.ceil(1 / limit - 1e-9):
+        n_certified = len(model.op.certified_sites(q, m))
+        if n_certified < math.ceil(1 / limit - 1e-9):
             model.notes.append(f"{q} {m}: concentration limit {limit:.0%} not applied, only "
-                               f"{len(sites)} certified site(s)")
+                               f"{n_certified} certified site(s)")
             continue
         total = model.solver.Sum([v for s in sites for v in per_site[(q, m, s)]])
         for s in sites:
@@ -283,4 +289,10 @@ def deferred_lateness_penalty(model: PlanModel) -> list:
     return terms
 
 
-SOFT_TERMS = [paid_hours_cost, live_shortfall_penalty, deferred_lateness_penalty]
+def backlog_holding(model: PlanModel) -> list:
+    """A tiny charge per work-hour of backlog per interval, so idle paid capacity drains
+    the backlog early instead of leaving the (1 - target) share to the end."""
+    return [var * BACKLOG_HOLDING_COST for var in model.backlog.values()]
+
+
+SOFT_TERMS = [paid_hours_cost, live_shortfall_penalty, deferred_lateness_penalty, backlog_holding]

@@ -282,6 +282,21 @@ def test_sample_sites_can_be_balanced_below_75_percent(volume):
     assert best <= 0.75
 
 
+# --- the loader -------------------------------------------------------------------
+
+def test_sample_loads_without_any_problem(sample_dir, tables, volume):
+    from planning.inputs import load_operation
+
+    op, report = load_operation(sample_dir)
+    assert report.problems == [] and op is not None
+    assert sorted(op.queues) == sorted(tables["queues"]["queue"])
+    assert sorted(op.sites) == sorted(tables["sites"]["site"])
+    assert len(op.certifications) == len(tables["certifications"]) and len(op.events) == len(tables["events"])
+    assert len(op.volume) == len(volume) and op.volume["volume"].sum() == volume["volume"].sum()
+    assert str(op.volume["timestamp"].dt.tz) == "UTC" and op.history_end == END
+    assert len(op.pairs) == len(volume[["queue", "market"]].drop_duplicates())
+
+
 # --- the command --------------------------------------------------------------------
 
 def test_sample_command_usage_and_bad_target(tmp_path, capsys):

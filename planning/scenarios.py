@@ -11,12 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from pathlib import Path
 from typing import Any, Callable
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from planning.levers import Lever, lever_to_dict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 # Units of the KPI rows in the comparison table.
 KPI_UNITS = {
@@ -85,15 +88,31 @@ def kpis_to_json(kpis: dict) -> str:
     return json.dumps(json.loads(text, parse_constant=lambda _: None), allow_nan=False)
 
 
+class ScenarioInputError(ValueError):
+    """The scenario's base dataset cannot be loaded; the message lists the problems."""
+
+
+def load_base(path: str):
+    """The validated operation of a base dataset (raises ScenarioInputError with its problems)."""
+    from planning.inputs import load_operation
+
+    found = Path(path).expanduser()
+    if not found.exists() and not found.is_absolute() and (PROJECT_ROOT / found).exists():
+        found = PROJECT_ROOT / found  # e.g. "data/sample" saved from another working directory
+    operation, report = load_operation(found)
+    if operation is None:
+        problems = "\n".join(str(p) for p in report.errors[:20]) or "no usable tables"
+        raise ScenarioInputError(f"the base dataset {path} has problems:\n{problems}")
+    return operation
+
+
 def run_scenario(scenario: Scenario, *, progress: Callable[[str, float], None] | None = None,
                  operation=None):
     """Load the base dataset (unless ``operation`` is given) and run the pipeline with the levers."""
     from planning.pipeline import run_pipeline
 
     if operation is None:
-        from planning.inputs import load_operation
-
-        operation = load_operation(scenario.base)
+        operation = load_base(scenario.base)
     s = scenario.settings
     return run_pipeline(operation, weeks=s.weeks, levers=scenario.levers, start=s.start,
                         time_limit=s.time_limit_seconds, progress=progress)

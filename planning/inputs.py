@@ -221,7 +221,8 @@ def _named_tables(names: dict, read, size, container: str, limits: Limits,
             if table.required:
                 near = [n for n in names if n.lower().split(".")[0] in (table.name, table.name.rstrip("s"),
                                                                           table.name + "s")]
-                near += [n for n in close_matches(f"{table.name}.csv", names) if n not in near]
+                taken = {f"{t}.csv" for t in TABLES} | {f"{t}.csv.gz" for t in TABLES}
+                near += [n for n in close_matches(f"{table.name}.csv", set(names) - taken) if n not in near]
                 hint = (f"; found {', '.join(near)} - rename it to {table.name}.csv (or .csv.gz, UTF-8)"
                         if near else "")
                 report.add(f"{table.name}.csv", None, None, None, f"required file {table.name}.csv is "

@@ -125,6 +125,23 @@ class RawTable:
                        f"... and {len(rest):,} more rows with the same problem "
                        f"(rows {self.rows[rest[0]]:,} to {self.rows[rest[-1]]:,})", severity)
 
+    def flag_values(self, report: ValidationReport, column: str, codes: np.ndarray,
+                    messages: dict[int, str]) -> None:
+        """Report rows whose value code has a message: the first ``MAX_ITEMISED`` rows one by
+        one, the rest in one summary (a column of garbage must not drown the report)."""
+        if not messages:
+            return
+        flagged = np.zeros(int(codes.max()) + 1 if len(codes) else 0, dtype=bool)
+        flagged[[k for k in messages if k < len(flagged)]] = True
+        positions = np.flatnonzero(flagged[codes]) if len(codes) else np.array([], dtype=int)
+        for i in positions[:MAX_ITEMISED]:
+            report.add(self.file, self.sheet, self.rows[i], column, messages[int(codes[i])])
+        rest = positions[MAX_ITEMISED:]
+        if len(rest):
+            report.add(self.file, self.sheet, self.rows[rest[0]], column,
+                       f"... and {len(rest):,} more rows with bad values in this column "
+                       f"(rows {self.rows[rest[0]]:,} to {self.rows[rest[-1]]:,})")
+
     def cell(self, column: str, i: int) -> str:
         return str(self.frame[column].iat[i])
 
@@ -192,9 +209,7 @@ def parse_number(raw: RawTable, col: Column, report: ValidationReport) -> tuple[
     bad_unique[list(messages)] = True
     values[bad_unique] = np.nan
     bad = bad_unique[codes]
-    if bad.any():
-        for k, text in messages.items():
-            raw.flag(report, col.name, codes == k, text)
+    raw.flag_values(report, col.name, codes, messages)
     return values[codes], bad
 
 
@@ -214,8 +229,7 @@ def _parse_each(raw: RawTable, col: Column, report: ValidationReport,
         except ValueError as exc:
             parsed.append(None)
             messages[k] = str(exc)
-    for k, text in messages.items():
-        raw.flag(report, col.name, codes == k, text)
+    raw.flag_values(report, col.name, codes, messages)
     bad_unique = np.zeros(len(uniques), dtype=bool)
     bad_unique[list(messages)] = True
     table = np.empty(len(parsed), dtype=object)
@@ -292,8 +306,7 @@ def parse_timestamps(raw: RawTable, col: Column, report: ValidationReport
                            f"{example} or 2026-01-05T09:30:00+01:00")
         elif parsed_ns[k] == NAT:
             messages[k] = f"'{text}' is not a real date and time; write it like {example}"
-    for k, text in messages.items():
-        raw.flag(report, col.name, codes == k, text)
+    raw.flag_values(report, col.name, codes, messages)
     bad_unique = np.zeros(len(uniques), dtype=bool)
     bad_unique[list(messages)] = True
     parsed_ns[bad_unique] = NAT
@@ -397,8 +410,10 @@ def pydantic_problems(exc: ValidationError, raw: RawTable, i: int, report: Valid
             message = str(err["msg"]).removeprefix("Value error, ")
             if name:
                 message = f"{name}: {message}"
-        if name is None:  # object-level rule: point at the first column the rule names
-            name = next((c for c in raw.table.column_names if re.search(rf"\b{c}\b", message)), None)
+        if name is None:  # object-level rule: the column it names first (not the row's id)
+            named = [(m.start(), c) for c in raw.table.column_names[1:]
+                     for m in [re.search(rf"\b{c}\b", message)] if m]
+            name = min(named)[1] if named else None
         report.add(raw.file, raw.sheet, raw.rows[i], name, message)
 
 

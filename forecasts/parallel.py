@@ -1,0 +1,72 @@
+"""Fan a function out over series: serially, over worker processes, or on a Dask cluster.
+
+backend "process" (default) uses ``concurrent.futures.ProcessPoolExecutor``; "dask" uses
+``dask.distributed`` (an existing scheduler address, or a LocalCluster when none is
+given); "serial" runs in this process (tests, tiny inputs).  ``progress(done, total,
+message)`` is called after each finished item, in the calling process.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any, Callable, Sequence
+
+Progress = Callable[[int, int, str], None]
+BACKENDS = ("process", "dask", "serial")
+DEFAULT_WORKERS = 2
+
+
+def _label(item: Any) -> str:
+    return " x ".join(str(getattr(item, a)) for a in ("queue", "market") if hasattr(item, a))
+
+
+def fan_out(fn: Callable, items: Sequence, backend: str = "process", workers: int | None = None,
+            progress: Progress | None = None, dask_address: str | None = None) -> list:
+    """``[fn(item) for item in items]`` in input order, computed on the chosen backend."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend '{backend}'; use one of {', '.join(BACKENDS)}")
+    total = len(items)
+    progress = progress or (lambda done, total, message: None)
+    workers = max(1, workers or DEFAULT_WORKERS)
+    if backend == "serial" or total <= 1 or (backend == "process" and workers == 1):
+        out = []
+        for i, item in enumerate(items):
+            out.append(fn(item))
+            progress(i + 1, total, _label(item))
+        return out
+    if backend == "dask":
+        return _fan_out_dask(fn, items, workers, progress, dask_address)
+    results: list = [None] * total
+    with ProcessPoolExecutor(max_workers=min(workers, total)) as pool:
+        futures = {pool.submit(fn, item): i for i, item in enumerate(items)}
+        for done, future in enumerate(as_completed(futures), start=1):
+            i = futures[future]
+            results[i] = future.result()
+            progress(done, total, _label(items[i]))
+    return results
+
+
+def _fan_out_dask(fn, items, workers, progress, address):
+    from dask.distributed import Client, LocalCluster, as_completed as dask_completed
+
+    address = address or os.environ.get("PLANNER_DASK_SCHEDULER") or None
+    cluster = None
+    if address:
+        client = Client(address)
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    try:
+        futures = client.map(fn, list(items), pure=False)
+        index = {f.key: i for i, f in enumerate(futures)}
+        results: list = [None] * len(items)
+        for done, future in enumerate(dask_completed(futures), start=1):
+            i = index[future.key]
+            results[i] = future.result()
+            progress(done, len(items), _label(items[i]))
+        return results
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

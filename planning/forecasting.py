@@ -1,0 +1,81 @@
+"""Adapter: an :class:`~planning.domain.Operation` -> the forecasts package's plain frames.
+
+``forecasts`` knows nothing of the domain objects; this module turns an operation into
+its inputs (the volume frame, the events frame, a market -> holiday calendar mapping)
+and its settings into a backend choice, and returns the contract frame
+``timestamp, queue, market, model, forecast, lo_80, hi_80, lo_95, hi_95``.
+"""
+from __future__ import annotations
+
+import os
+from typing import Callable
+
+import pandas as pd
+
+from forecasts import ForecastConfig, ForecastRun, HolidayCalendar, forecast_volume
+from forecasts.longrange import LongRangeRun, long_range
+from planning.domain import Operation
+
+Progress = Callable[[int, int, str], None]
+"""progress(done, total, message) after each series."""
+
+
+def events_frame(op: Operation) -> pd.DataFrame:
+    """The operation's events as the forecasts package's events frame."""
+    return pd.DataFrame([{
+        "event": e.event, "kind": e.kind, "start": pd.Timestamp(e.start), "end": pd.Timestamp(e.end),
+        "queue": e.queue, "market": e.market, "volume_multiplier": e.volume_multiplier,
+    } for e in op.events], columns=["event", "kind", "start", "end", "queue", "market", "volume_multiplier"])
+
+
+def calendars(op: Operation) -> dict[str, HolidayCalendar]:
+    """Market -> public-holiday calendar (country, subdivision, market time zone)."""
+    return {m.market: HolidayCalendar(m.holiday_country, m.holiday_subdivision or None, m.timezone)
+            for m in op.markets.values()}
+
+
+def _backend(op: Operation, backend: str | None) -> tuple[str | None, str | None]:
+    """Backend from the argument, else the settings (if they carry one), else the environment."""
+    settings = op.settings
+    chosen = backend or getattr(settings, "forecast_backend", None) or os.environ.get("PLANNER_FORECAST_BACKEND")
+    address = getattr(settings, "dask_scheduler", None) or None
+    return chosen, address
+
+
+def run_forecast(op: Operation, weeks: int, progress: Progress | None = None, *, backend: str | None = None,
+                 workers: int | None = None, selection: pd.DataFrame | None = None, use_cache: bool = True,
+                 config: ForecastConfig | None = None) -> ForecastRun:
+    """The full forecast run (forecast, components, backtest, selection, warnings)."""
+    if weeks < 1:
+        raise ValueError("weeks must be at least 1")
+    minutes = op.settings.interval_minutes
+    horizon = int(weeks * 7 * 24 * 60 // minutes)
+    chosen, address = _backend(op, backend)
+    return forecast_volume(op.volume, horizon, events=events_frame(op), calendars=calendars(op),
+                           config=config, progress=progress, backend=chosen, workers=workers,
+                           selection=selection, use_cache=use_cache, interval_minutes=minutes,
+                           dask_address=address)
+
+
+def forecast_operation(op: Operation, weeks: int, progress: Progress | None = None, **kwargs) -> pd.DataFrame:
+    """Forecast every queue x market ``weeks`` weeks past the history (contract frame).
+
+    The run's per-series warnings travel in ``frame.attrs["warnings"]`` (list of dicts).
+    """
+    run = run_forecast(op, weeks, progress, **kwargs)
+    frame = run.forecast.copy()
+    frame.attrs["warnings"] = run.warnings.to_dict("records")
+    return frame
+
+
+def backtest_operation(op: Operation, weeks: int | None = None, progress: Progress | None = None,
+                       **kwargs) -> ForecastRun:
+    """Backtest + selection at the planning horizon (``settings.planning_weeks`` by default, at least 2)."""
+    weeks = weeks or max(2, op.settings.planning_weeks)
+    return run_forecast(op, weeks, progress, **kwargs)
+
+
+def long_range_operation(op: Operation, months: int = 18, progress: Progress | None = None) -> LongRangeRun:
+    """Daily / weekly / monthly forecasts ``months`` ahead from the full history."""
+    return long_range(op.volume, months=months, events=events_frame(op), calendars=calendars(op),
+                      progress=progress)

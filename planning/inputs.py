@@ -320,7 +320,7 @@ def _workbook_tables(path: Path, limits: Limits, report: ValidationReport) -> di
                 if table.required:
                     hint = did_you_mean(table.name, book.sheetnames)
                     report.add(file, table.name, None, None, f"required sheet '{table.name}' is missing "
-                               f"(sheets found: {', '.join(book.sheetnames)}){hint}; name the sheet "
+                               f"(sheets found: {', '.join(book.sheetnames)}){hint or ';'} name the sheet "
                                f"'{table.name}' ({table.description})")
                 continue
             used.add(sheet)
@@ -468,7 +468,7 @@ def _settings(raw: RawTable | None, report: ValidationReport) -> tuple[Settings,
     for i, (key, value) in enumerate(zip(raw.frame["key"].str.strip(), raw.frame["value"].str.strip())):
         if key not in fields:
             report.add(raw.file, raw.sheet, raw.rows[i], "key", f"unknown setting '{key}'"
-                       f"{did_you_mean(key, fields)}; known settings: {', '.join(fields)}", "warning")
+                       f"{did_you_mean(key, fields) or ';'} known settings: {', '.join(fields)}", "warning")
             continue
         if value == "":
             continue

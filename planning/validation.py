@@ -258,8 +258,8 @@ def _zone(text: str) -> str:
         ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         hint = did_you_mean(text, _zone_names())
-        raise ValueError(f"'{text}' is not an IANA time zone{hint or ''}; use a name such as "
-                         "'Europe/Dublin' or 'Asia/Kolkata' (abbreviations like IST are ambiguous)") from None
+        raise ValueError(f"'{text}' is not an IANA time zone" + (hint or "; use a name such as "
+                         "'Europe/Dublin' or 'Asia/Kolkata' (abbreviations like IST are ambiguous)")) from None
     return text
 
 
@@ -438,8 +438,9 @@ def check_references(raw: RawTable, column: str, values: np.ndarray, usable: np.
         value = uniques[k]
         count = f" ({len(rows):,} rows, first here)" if len(rows) > 1 else ""
         report.add(raw.file, raw.sheet, raw.rows[rows[0]], column,
-                   f"{column} '{value}' is not in the {target} table{count}{did_you_mean(value, known)}; "
-                   f"add it to {target} or fix the id")
+                   f"{column} '{value}' is not in the {target} table{count}" +
+                   (f"{hint} Otherwise add it to {target}" if (hint := did_you_mean(value, known))
+                    else f"; add it to {target} or fix the id"))
     return unknown
 
 

@@ -1,0 +1,60 @@
+"""The discrete-event simulation against Erlang C and Erlang A (stationary cases)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from planning.simulate import simulate_queue
+from planning.staffing import erlang_a, erlang_c, offered_load
+
+
+def _steady(result, warmup=2):
+    """Pooled SL per replication after a warm-up, then mean and a 99% CI half-width."""
+    sl = result.replication_sl[:, warmup:]
+    per_rep = np.nanmean(sl, axis=1)
+    half = 2.98 * per_rep.std(ddof=1) / np.sqrt(per_rep.size)  # t(0.995, 9)
+    return per_rep.mean(), half
+
+
+@pytest.mark.parametrize("volume, aht, agents, within", [
+    (100, 180, 14, 20),   # Call Centre Helper example: SL 0.8884
+    (30, 300, 7, 60),     # small queue, long AHT
+    (400, 60, 16, 10),    # fast items
+])
+def test_simulation_agrees_with_erlang_c(volume, aht, agents, within):
+    res = simulate_queue(np.full(24, float(volume)), agents, 30, aht, within,
+                         replications=10, seed=11)
+    mean, half = _steady(res)
+    expected = float(erlang_c(offered_load(volume, aht, 30), agents, aht, within)["service_level"])
+    assert abs(mean - expected) <= half + 0.005, (mean, half, expected)
+
+
+@pytest.mark.parametrize("volume, aht, agents, within, patience", [
+    (100, 180, 12, 20, 120),  # overloaded without abandonment (load 10, 12 agents)
+    (120, 180, 11, 30, 300),  # load 12 > 11 agents: only stable thanks to abandonment
+])
+def test_simulation_agrees_with_erlang_a(volume, aht, agents, within, patience):
+    res = simulate_queue(np.full(24, float(volume)), agents, 30, aht, within,
+                         patience_seconds=patience, replications=10, seed=5)
+    mean, half = _steady(res)
+    exact = erlang_a(offered_load(volume, aht, 30), agents, aht, within, patience)
+    assert abs(mean - float(exact["service_level"])) <= half + 0.005
+    assert abs(res.intervals["p_abandon"][2:].mean() - float(exact["p_abandon"])) < 0.02
+
+
+def test_shift_end_agents_finish_their_item_and_fractional_agents():
+    # 10 agents for one interval, then none: items in service finish, the backlog stays
+    res = simulate_queue(np.array([100.0, 0.0]), np.array([10.0, 0.0]), 30, 180, 20,
+                         replications=3, seed=1, drain=False)
+    assert (res.intervals["backlog"].iloc[1] >= 0)
+    # a partial agent raises SL between the whole-agent values
+    sl = [simulate_queue(np.full(12, 100.0), n, 30, 180, 20, replications=6, seed=2).overall_sl
+          for n in (13.0, 13.5, 14.0)]
+    assert sl[0] < sl[1] < sl[2]
+
+
+def test_seeded_and_reproducible():
+    a = simulate_queue(np.full(4, 50.0), 6, 30, 180, 20, replications=3, seed=9)
+    b = simulate_queue(np.full(4, 50.0), 6, 30, 180, 20, replications=3, seed=9)
+    np.testing.assert_array_equal(a.replication_sl, b.replication_sl)
+    assert len(a.days) == 1 and 0 <= a.days["service_level"].iloc[0] <= 1

@@ -19,7 +19,7 @@ def recent_volume(op: Operation, weeks: int) -> pd.DataFrame:
     volume = op.volume
     if volume.empty:
         return volume
-    end = op.history_end.floor("D") - pd.Timedelta(days=op.history_end.dayofweek)  # last whole week ends here
+    end = op.history_end.floor("D") - pd.Timedelta(days=op.history_end.day_of_week)  # last whole week ends here
     start = end - pd.Timedelta(weeks=weeks)
     return volume[(volume["timestamp"] >= start) & (volume["timestamp"] < end)]
 
@@ -32,7 +32,7 @@ def weekly_demand(op: Operation, weeks: int = 26) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     aht = pd.Series({q: queue.aht_seconds for q, queue in op.queues.items()}, dtype=float)
     ts = volume["timestamp"]
-    week = (ts - pd.to_timedelta(ts.dt.dayofweek, unit="D")).dt.floor("D")
+    week = (ts - pd.to_timedelta(ts.dt.day_of_week, unit="D")).dt.floor("D")
     out = (volume.assign(week_start=week)
            .groupby(["week_start", "queue", "market"], as_index=False, observed=True)["volume"].sum())
     out["workload_hours"] = out["volume"] * out["queue"].map(aht).astype(float) / 3600.0

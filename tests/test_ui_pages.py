@@ -243,7 +243,7 @@ def test_overview_headline_matches_independent_sums():
     volume = pd.read_csv(SAMPLE / "volume.csv.gz", usecols=["timestamp", "volume"])
     ts = pd.to_datetime(volume["timestamp"], utc=True)
     last_monday = (ts.max() + pd.Timedelta(minutes=30)).floor("D")
-    last_monday -= pd.Timedelta(days=last_monday.dayofweek)
+    last_monday -= pd.Timedelta(days=last_monday.day_of_week)
     week = volume[(ts >= last_monday - pd.Timedelta(days=7)) & (ts < last_monday)]["volume"].sum()
     assert metrics["Volume, last full week"] == f"{week:,.0f} items"
 

@@ -440,17 +440,16 @@ def _objects(raw: RawTable, report: ValidationReport) -> tuple[list, pd.DataFram
     objects = []
     if model is None:
         return objects, frame[~bad].reset_index(drop=True)
+    ints = {c.name for c in raw.table.columns if c.kind == "int"}
+    columns = {}
+    for name, values in parsed.items():
+        if isinstance(values, pd.Series):  # timestamps
+            values = [None if pd.isna(v) else v.to_pydatetime() for v in values]
+        elif isinstance(values, np.ndarray) and values.dtype.kind == "f":
+            values = [None if np.isnan(v) else (int(v) if name in ints else float(v)) for v in values]
+        columns[name] = list(values)
     for i in np.flatnonzero(~bad):
-        values = {}
-        for name, column in parsed.items():
-            value = column.iat[i] if isinstance(column, pd.Series) else column[i]
-            if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
-                continue
-            if isinstance(value, pd.Timestamp):
-                value = value.to_pydatetime()
-            if name in ("priority", "max_headcount", "min_headcount") and isinstance(value, float):
-                value = int(value)
-            values[name] = value
+        values = {name: column[i] for name, column in columns.items() if column[i] is not None}
         try:
             objects.append(model(**values))
         except ValidationError as exc:

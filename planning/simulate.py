@@ -9,8 +9,11 @@ The model (one queue x market):
 * FIFO; with ``patience_seconds`` each item abandons after an exponential patience if
   it has not started by then;
 * staffing: ``agents[j]`` productive agents during interval j.  A fractional value
-  k + f means k agents all interval plus one agent for the first share f of the
-  interval (an agent whose shift ends mid-interval).  When staffing drops, idle agents
+  k + f means, with ``fractional="split"``, k agents all interval plus one agent for
+  the first share f of the interval (an agent whose shift ends mid-interval); with
+  ``fractional="random"`` (default) k + 1 agents all interval with probability f, else
+  k, drawn per replication and interval (unbiased, and no bias towards the start of the
+  interval, which "split" has in ramp-ups).  When staffing drops, idle agents
   leave at once and busy agents finish their current item first (they never drop
   work); when it rises, new agents start on the queue;
 * after the last interval the last staffing stays on until the queue is empty
@@ -70,8 +73,12 @@ def _mean_ci(samples: np.ndarray, axis: int = 0):
     return mean, mean - half, mean + half
 
 
-def _one_replication(rng, arrivals, agents, interval_s, aht, patience, service, cv, drain):
+def _one_replication(rng, arrivals, agents, interval_s, aht, patience, service, cv, drain,
+                     fractional="random"):
     n_int = arrivals.size
+    if fractional == "random":
+        whole = np.floor(agents + 1e-9)
+        agents = whole + (rng.uniform(size=n_int) < agents - whole)
     counts = rng.poisson(arrivals)
     times = np.concatenate([
         j * interval_s + np.sort(rng.uniform(0.0, interval_s, c)) for j, c in enumerate(counts)
@@ -167,19 +174,22 @@ def _one_replication(rng, arrivals, agents, interval_s, aht, patience, service, 
 
 def simulate_queue(arrivals, agents, interval_minutes, aht_seconds, within_seconds,
                    patience_seconds=None, replications=10, seed=0, service="exponential",
-                   cv=1.0, drain=True, intervals_per_day=None) -> SimulationResult:
+                   cv=1.0, drain=True, intervals_per_day=None,
+                   fractional="random") -> SimulationResult:
     """Simulate ``replications`` runs of one queue; see the module docstring.
 
     arrivals : expected items per interval (array);  agents : productive agents per
     interval (fractional allowed);  aht_seconds : AHT [s], scalar or per interval;
     within_seconds : deadline [s] (live T, or deferred H x 3600);  patience_seconds :
     mean patience [s] or None;  intervals_per_day : for the per-day table (default
-    24 h / interval)."""
+    24 h / interval);  fractional : "random" or "split" (see module docstring)."""
     arrivals = np.asarray(arrivals, float)
     agents = np.broadcast_to(np.asarray(agents, float), arrivals.shape)
     aht = np.broadcast_to(np.asarray(aht_seconds, float), arrivals.shape)
     if np.any(arrivals < 0) or np.any(agents < 0) or np.any(aht <= 0):
         raise ValueError("arrivals and agents must be >= 0 and AHT > 0")
+    if fractional not in ("random", "split"):
+        raise ValueError("fractional must be 'random' or 'split'")
     if service not in ("exponential", "lognormal"):
         raise ValueError("service must be 'exponential' or 'lognormal'")
     interval_s = float(interval_minutes) * 60.0
@@ -198,7 +208,8 @@ def simulate_queue(arrivals, agents, interval_minutes, aht_seconds, within_secon
     for r in range(replications):
         rng = np.random.default_rng(seed + r)
         times, idx, start, abandoned, give_up = _one_replication(
-            rng, arrivals, agents, interval_s, aht, patience_seconds, service, cv, drain)
+            rng, arrivals, agents, interval_s, aht, patience_seconds, service, cv, drain,
+            fractional)
         wait = start - times
         met = (~abandoned) & (wait <= within_seconds + 1e-9)
         n_off = np.bincount(idx, minlength=n_int).astype(float)

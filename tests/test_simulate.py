@@ -48,8 +48,8 @@ def test_shift_end_agents_finish_their_item_and_fractional_agents():
                          replications=3, seed=1, drain=False)
     assert (res.intervals["backlog"].iloc[1] >= 0)
     # a partial agent raises SL between the whole-agent values
-    sl = [simulate_queue(np.full(12, 100.0), n, 30, 180, 20, replications=6, seed=2).overall_sl
-          for n in (13.0, 13.5, 14.0)]
+    sl = [simulate_queue(np.full(12, 100.0), n, 30, 180, 20, replications=6, seed=2,
+                         fractional="split").overall_sl for n in (13.0, 13.5, 14.0)]
     assert sl[0] < sl[1] < sl[2]
 
 

@@ -221,3 +221,31 @@ def test_unreachable_inputs_raise_clear_error(kwargs):
     args.update(kwargs)
     with pytest.raises(UnreachableTarget, match=r"\w+"):
         required_agents(**args)
+
+
+# ------------------------------------------------------------------ CLI
+def test_cli_erlang_json_and_text(capsys):
+    import json
+
+    from planning.cli import main
+
+    assert main(["erlang", "--volume", "100", "--interval-minutes", "30", "--aht", "180",
+                 "--within", "20", "--agents", "14", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"agents", "service_level", "asa_seconds", "p_wait", "occupancy"}
+    assert_allclose([out["service_level"], out["p_wait"]], [0.8884, 0.1741], atol=5e-5)
+    assert main(["erlang", "--volume", "200", "--interval-minutes", "30", "--aht", "180",
+                 "--within", "60", "--target", "0.8", "--patience", "300", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"agents", "service_level", "asa_seconds", "p_wait", "occupancy", "p_abandon"}
+    assert out["agents"] <= 23 and out["service_level"] >= 0.8
+    # shrinkage: agents are scheduled agents
+    assert main(["erlang", "--volume", "200", "--interval-minutes", "30", "--aht", "180",
+                 "--within", "60", "--target", "80", "--shrinkage", "0.3", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["agents"] == math.ceil(22.66 / 0.7)
+    assert main(["erlang", "--volume", "100", "--interval-minutes", "30", "--aht", "180",
+                 "--within", "20", "--agents", "14", "--shrinkage", "1.5"]) == 1
+    assert "shrinkage" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["erlang", "--volume", "100", "--interval-minutes", "30", "--aht", "180", "--within", "20"])
+    assert exc.value.code == 2

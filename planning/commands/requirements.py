@@ -1,0 +1,108 @@
+"""``python -m planning requirements INPUTS --weeks N --out FILE.csv``: required agents.
+
+Loads the operation, forecasts every queue x market ``--weeks`` weeks past the history
+(the forecasts package via ``planning.forecasting``; ``--naive`` uses a weekly seasonal
+naive forecast computed inline instead, labelled ``seasonal_naive_inline``) and writes
+the requirements frame: productive agents per interval per queue x market.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+EXIT_OK, EXIT_PROBLEMS = 0, 1
+INLINE_MODEL = "seasonal_naive_inline"
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "requirements",
+        help="required productive agents per interval per queue x market, from the forecast",
+        description=__doc__.splitlines()[2].strip() + " " + " ".join(
+            line.strip() for line in __doc__.splitlines()[3:6]),
+    )
+    parser.add_argument("inputs", metavar="INPUTS", type=Path,
+                        help="folder of CSV files, a .zip of one, or an .xlsx workbook")
+    parser.add_argument("--weeks", type=int, default=None,
+                        help="weeks to plan (default: planning_weeks from the settings)")
+    parser.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    parser.add_argument("--method", choices=["time_varying", "stationary"], default="time_varying",
+                        help="live staffing method (default time_varying; stationary = per-interval Erlang C)")
+    parser.add_argument("--naive", action="store_true",
+                        help="skip the forecast models: repeat the last week of history")
+    parser.set_defaults(func=run)
+
+
+def seasonal_naive(op, weeks: int) -> pd.DataFrame:
+    """Weekly seasonal naive forecast: the last full week of history, repeated."""
+    minutes = op.settings.interval_minutes
+    step = pd.Timedelta(minutes=minutes)
+    per_week = 7 * 24 * 60 // minutes
+    end = op.history_end
+    future = pd.date_range(end, periods=weeks * per_week, freq=step)
+    parts = []
+    for (queue, market), rows in op.volume.groupby(["queue", "market"]):
+        series = rows.set_index("timestamp")["volume"].astype(float)
+        last_week = series.reindex(pd.date_range(end - per_week * step, periods=per_week, freq=step))
+        values = last_week.fillna(0.0).to_numpy()
+        repeated = pd.Series(list(values) * weeks, index=future)
+        parts.append(pd.DataFrame({"timestamp": future, "queue": queue, "market": market,
+                                   "model": INLINE_MODEL, "forecast": repeated.to_numpy()}))
+    frame = pd.concat(parts, ignore_index=True)
+    for col in ("lo_80", "hi_80", "lo_95", "hi_95"):
+        frame[col] = frame["forecast"]
+    return frame
+
+
+def run(args: argparse.Namespace) -> int:
+    from planning.inputs import load_operation
+    from planning.requirements import RequirementsError, compute_requirements
+
+    if args.weeks is not None and not 1 <= args.weeks <= 26:
+        print("requirements: --weeks must be between 1 and 26", file=sys.stderr)
+        return EXIT_PROBLEMS
+    if not args.inputs.exists():
+        print(f"requirements: {args.inputs}: no such file or folder", file=sys.stderr)
+        return EXIT_PROBLEMS
+    op, report = load_operation(args.inputs)
+    if op is None:
+        print(f"requirements: {args.inputs} has problems:", file=sys.stderr)
+        for line in report.lines():
+            print(f"  {line}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    weeks = args.weeks or op.settings.planning_weeks
+    if args.naive:
+        forecast = seasonal_naive(op, weeks)
+        print(f"forecast: {INLINE_MODEL} (last week repeated)", file=sys.stderr)
+    else:
+        try:
+            from planning.forecasting import forecast_operation
+        except ImportError:  # the forecasting adapter is optional for this command
+            forecast = seasonal_naive(op, weeks)
+            print(f"forecast: planning.forecasting unavailable, using {INLINE_MODEL}", file=sys.stderr)
+        else:
+            forecast = forecast_operation(op, weeks)
+    try:
+        requirements = compute_requirements(op, forecast, method=args.method)
+    except RequirementsError as exc:
+        print(f"requirements: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        out = requirements.copy()
+        out["timestamp"] = out["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+        out.to_csv(args.out, index=False, float_format="%.6g")
+    except OSError as exc:
+        print(f"requirements: cannot write {args.out} ({exc.strerror or exc})", file=sys.stderr)
+        return EXIT_PROBLEMS
+    hours = op.settings.interval_minutes / 60.0
+    summary = requirements.groupby("queue").agg(
+        kind=("sla_kind", "first"), peak_agents=("required_agents", "max"),
+        agent_hours=("required_agents", lambda s: s.sum() * hours))
+    print(f"wrote {len(requirements):,} rows ({requirements[['queue', 'market']].drop_duplicates().shape[0]}"
+          f" queue x market pairs, {weeks} week(s), method {args.method}) to {args.out}")
+    print(summary.round(1).to_string())
+    return EXIT_OK

@@ -1,0 +1,219 @@
+"""Requirements: productive agents per interval per queue x market from a forecast.
+
+``compute_requirements(op, forecast)`` returns the contract frame (docs/contracts.md)
+``timestamp, queue, market, sla_kind, interval_minutes, volume, aht_seconds,
+workload_hours, required_agents`` with fractional productive agents, never rounded.
+
+Live queues, ``method="time_varying"`` (default): staffing each interval by stationary
+Erlang C on that interval's load misses the target in the intervals just after a peak,
+because the work in progress carries over.  We use the *modified offered load*
+(Jennings, Mandelbaum, Massey & Whitt 1996; compared with the simulation-based
+iterative staffing algorithm in Feldman, Mandelbaum, Massey & Whitt 2008, where both
+stabilise performance): the offered load m(t) is the mean number of items in service in
+an infinite-server system with the same arrivals,
+
+    dm/dt = lambda(t) - m(t) / AHT    (exact for exponential handle times),
+
+solved in closed form inside each interval (m relaxes towards lambda x AHT with time
+constant AHT).  The requirement of interval j is the fewest agents N (fractional) whose
+Erlang C service level, averaged over ``SUB_STEPS`` points of the interval (arrivals
+are uniform within it) with the load m(t) at each point, meets the target; the ASA
+target and the occupancy cap are applied the same way.  After a peak m(t) stays high
+for a few AHTs into the next interval, which is exactly the carry-over the stationary
+method misses.  ``method="stationary"`` is per-interval Erlang C, for comparison.
+Queues with patience use Erlang C too (abandonment ignored, so requirements are
+conservative).
+
+Deferred queues: the least capacity profile meeting "X% within H" (and "all within
+H2") from ``planning.deferred``, converted to agents with the interval's AHT and divided
+by the queue's ``max_occupancy`` (the fluid profile has no slack; see docs/staffing.md).
+
+``attainment_report`` simulates a requirements frame (or a plan) and reports per
+interval the simulated service level with its confidence interval and whether the
+target was hit.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from planning import deferred, staffing
+from planning.domain import Operation, SlaKind
+
+SUB_STEPS = 12  # points per interval at which the time-varying load is evaluated
+_BISECTION_STEPS = 30
+COLUMNS = ["timestamp", "queue", "market", "sla_kind", "interval_minutes", "volume",
+           "aht_seconds", "workload_hours", "required_agents"]
+
+
+class RequirementsError(ValueError):
+    """The forecast or the queues make requirements impossible (message for a planner)."""
+
+
+# ----------------------------------------------------------------- time-varying live
+def modified_offered_load(volume, aht_seconds, interval_minutes, sub_steps=SUB_STEPS):
+    """Offered load m(t) [Erlang] at ``sub_steps`` evenly spaced points of each interval.
+
+    volume, aht_seconds : arrays (series x intervals) [items per interval], [s];
+    returns (series x intervals x sub_steps).  m starts at the first interval's
+    stationary load lambda x AHT."""
+    volume = np.atleast_2d(np.asarray(volume, float))
+    aht = np.broadcast_to(np.asarray(aht_seconds, float), volume.shape)
+    dt = float(interval_minutes) * 60.0
+    target = volume * aht / dt  # stationary load lambda x AHT per interval
+    decay_full = np.exp(-dt / aht)
+    offsets = (np.arange(sub_steps) + 0.5) / sub_steps * dt
+    decay = np.exp(-offsets[None, None, :] / aht[:, :, None])
+    start = np.empty_like(target)
+    m = target[:, 0].copy()
+    for j in range(target.shape[1]):
+        start[:, j] = m
+        m = target[:, j] + (m - target[:, j]) * decay_full[:, j]
+    return target[:, :, None] + (start[:, :, None] - target[:, :, None]) * decay
+
+
+def time_varying_requirements(volume, aht_seconds, interval_minutes, within_seconds, target,
+                              asa_seconds=None, max_occupancy=1.0, sub_steps=SUB_STEPS):
+    """Fractional agents per interval (series x intervals) meeting the target on average
+    over each interval under the modified offered load (see module docstring)."""
+    volume = np.atleast_2d(np.asarray(volume, float))
+    shape = volume.shape
+    aht = np.broadcast_to(np.asarray(aht_seconds, float), shape)
+    within = np.broadcast_to(np.asarray(within_seconds, float), shape)
+    tgt = np.broadcast_to(np.asarray(target, float), shape)
+    occ = np.broadcast_to(np.asarray(max_occupancy, float), shape)
+    asa = np.broadcast_to(np.asarray(np.inf if asa_seconds is None else asa_seconds, float), shape)
+    loads = modified_offered_load(volume, aht, interval_minutes, sub_steps)
+    expand = lambda v: np.broadcast_to(v[:, :, None], loads.shape)  # noqa: E731
+    point = staffing.required_agents(loads, expand(aht), expand(within), expand(tgt),
+                                     asa_seconds=None if asa_seconds is None else expand(asa),
+                                     max_occupancy=expand(occ))
+    lo, hi = point.min(axis=2), point.max(axis=2)
+    # average occupancy cap: mean load / N <= occ  -> N >= mean load / occ
+    lo = np.maximum(lo, loads.mean(axis=2) / occ)
+    hi = np.maximum(hi, lo)
+
+    def meets(n):
+        res = staffing.erlang_c(loads, np.broadcast_to(n[:, :, None], loads.shape),
+                                expand(aht), expand(within))
+        ok = res["service_level"].mean(axis=2) >= tgt - 1e-12
+        if asa_seconds is not None:
+            ok &= res["asa_seconds"].mean(axis=2) <= asa + 1e-9
+        return ok
+
+    todo = hi - lo > 1e-4
+    for _ in range(_BISECTION_STEPS):
+        if not todo.any():
+            break
+        mid = np.where(todo, 0.5 * (lo + hi), hi)
+        ok = meets(mid)
+        hi = np.where(todo & ok, mid, hi)
+        lo = np.where(todo & ~ok, mid, lo)
+        todo = hi - lo > 1e-4 * np.maximum(hi, 1.0)
+    return np.where(volume > 0, hi, 0.0)
+
+
+# ----------------------------------------------------------------- frames
+def _prepare(op: Operation, forecast: pd.DataFrame) -> pd.DataFrame:
+    needed = {"timestamp", "queue", "market", "forecast"}
+    missing = needed - set(forecast.columns)
+    if missing:
+        raise RequirementsError(f"the forecast frame lacks columns: {', '.join(sorted(missing))}")
+    frame = forecast.drop_duplicates(["queue", "market", "timestamp"], keep="first").copy()
+    unknown = sorted(set(frame["queue"]) - set(op.queues))
+    if unknown:
+        raise RequirementsError(f"the forecast has queues not in the queues table: {', '.join(unknown)}")
+    volume = pd.to_numeric(frame["forecast"], errors="coerce").clip(lower=0.0)
+    if volume.isna().any():
+        raise RequirementsError("the forecast has missing or non-numeric values")
+    frame["volume"] = volume.astype(float)
+    default_aht = frame["queue"].map({k: q.aht_seconds for k, q in op.queues.items()}).astype(float)
+    if "aht_seconds" in frame.columns:
+        aht = pd.to_numeric(frame["aht_seconds"], errors="coerce")
+        frame["aht_seconds"] = aht.where(aht > 0, default_aht).fillna(default_aht)
+    else:
+        frame["aht_seconds"] = default_aht
+    return frame.sort_values(["queue", "market", "timestamp"]).reset_index(drop=True)
+
+
+def _segments(times: pd.Series, interval_minutes: int) -> np.ndarray:
+    """Segment id per row: a new segment starts after a gap in the grid."""
+    step = pd.Timedelta(minutes=interval_minutes)
+    gaps = times.diff().ne(step)
+    return gaps.cumsum().to_numpy()
+
+
+def compute_requirements(op: Operation, forecast: pd.DataFrame,
+                         method: str = "time_varying") -> pd.DataFrame:
+    """Required productive agents per interval per queue x market (contract frame)."""
+    if method not in ("time_varying", "stationary"):
+        raise RequirementsError("method must be 'time_varying' or 'stationary'")
+    interval = op.settings.interval_minutes
+    frame = _prepare(op, forecast)
+    frame["interval_minutes"] = interval
+    frame["workload_hours"] = frame["volume"] * frame["aht_seconds"] / 3600.0
+    required = np.zeros(len(frame))
+    kinds = []
+    for (queue, market), rows in frame.groupby(["queue", "market"], sort=False):
+        q = op.queues[queue]
+        idx = rows.index.to_numpy()
+        kinds.append((idx, q.sla_kind.value))
+        for seg in np.unique(_segments(rows["timestamp"], interval)):
+            part = idx[_segments(rows["timestamp"], interval) == seg]
+            vol = frame.loc[part, "volume"].to_numpy()
+            aht = frame.loc[part, "aht_seconds"].to_numpy()
+            required[part] = _series_requirement(q, vol, aht, interval, method)
+    frame["required_agents"] = required
+    frame["sla_kind"] = ""
+    for idx, kind in kinds:
+        frame.loc[idx, "sla_kind"] = kind
+    return frame[COLUMNS].reset_index(drop=True)
+
+
+def _series_requirement(q, volume, aht, interval, method) -> np.ndarray:
+    try:
+        if q.sla_kind is SlaKind.live:
+            if method == "stationary":
+                load = staffing.offered_load(volume, aht, interval)
+                return staffing.required_agents(load, aht, q.sla_within_seconds, q.sla_target,
+                                                max_occupancy=q.max_occupancy)
+            return time_varying_requirements(volume[None, :], aht[None, :], interval,
+                                             q.sla_within_seconds, q.sla_target,
+                                             max_occupancy=q.max_occupancy)[0]
+        capacity, _ = deferred.least_capacity_profile(
+            volume, interval, q.sla_within_hours, q.sla_target, q.sla_rest_within_hours)
+        return deferred.agents_from_capacity(capacity, aht, interval) / q.max_occupancy
+    except (staffing.UnreachableTarget, deferred.DeferredTargetError) as exc:
+        raise RequirementsError(f"queue '{q.queue}': {exc}") from None
+
+
+# ----------------------------------------------------------------- attainment
+def attainment_report(op: Operation, requirements: pd.DataFrame, agents_column="required_agents",
+                      replications=10, seed=None) -> pd.DataFrame:
+    """Per interval: the service level predicted by the stationary formula and the one
+    simulated (mean, CI over replications), and whether the target was hit.
+
+    ``hit``: the simulated mean reaches the target; ``hit_ci``: the target is not
+    above the upper confidence limit (not significantly missed)."""
+    from planning.simulate import simulate_staffing
+
+    frame = requirements.copy()
+    sim = simulate_staffing(frame, op, replications=replications, seed=seed,
+                            agents_column=agents_column)
+    out = frame.merge(sim, on=["timestamp", "queue", "market"], how="left")
+    target = out["queue"].map({k: q.sla_target for k, q in op.queues.items()})
+    live = out["sla_kind"] == SlaKind.live.value
+    predicted = np.full(len(out), np.nan)
+    if live.any():
+        within = out.loc[live, "queue"].map({k: q.sla_within_seconds for k, q in op.queues.items()})
+        predicted[live.to_numpy()] = staffing.service_level(
+            out.loc[live, "volume"].to_numpy(), out.loc[live, "aht_seconds"].to_numpy(),
+            out.loc[live, agents_column].to_numpy(), within.to_numpy(float),
+            op.settings.interval_minutes)
+    out["predicted_service_level"] = predicted
+    out["target"] = target
+    has = out["simulated_service_level"].notna()
+    out["hit"] = np.where(has, out["simulated_service_level"] >= out["target"], True)
+    out["hit_ci"] = np.where(has, out["sl_hi"].fillna(out["simulated_service_level"]) >= out["target"],
+                             True)
+    return out

@@ -21,7 +21,6 @@ independently; ``planning.diagnosis`` explains shortfalls in words.
 """
 from __future__ import annotations
 
-import datetime as dt
 import math
 import time
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ import numpy as np
 import pandas as pd
 from ortools.linear_solver import pywraplp
 
-from planning.domain import Operation, SlaKind
+from planning.domain import Operation
 from planning.shiftplan_model import PlanModel, build_model
 
 Progress = Callable[[str], None]
@@ -114,24 +113,40 @@ def _resolve(op: Operation, options: PlanOptions | None) -> PlanOptions:
     )
 
 
-def _configure(solver: pywraplp.Solver, opts: PlanOptions) -> pywraplp.MPSolverParameters:
-    solver.SetTimeLimit(int(opts.time_limit_seconds * 1000))
+def _configure(solver: pywraplp.Solver, opts: PlanOptions, seconds: float) -> pywraplp.MPSolverParameters:
+    solver.SetTimeLimit(max(1, int(seconds * 1000)))
+    solver.SuppressOutput()
     if opts.backend == "SCIP":
         solver.SetSolverSpecificParametersAsString(
             f"randomization/randomseedshift = {int(opts.seed)}\n")
-    elif opts.backend == "HIGHS":
-        solver.SetSolverSpecificParametersAsString(f"random_seed = {int(opts.seed)}\nthreads = 1\n")
+    else:  # HiGHS: the banner goes to stdout unless output is off (breaks --json)
+        solver.SetSolverSpecificParametersAsString(f"output_flag = false\nrandom_seed = {int(opts.seed)}\n")
     params = pywraplp.MPSolverParameters()
     params.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, float(opts.gap_target))
     return params
 
 
+# Models up to this many variables go to the MIP solver directly (seeded with the LP's
+# rounded solution); larger ones use LP + repaired rounding, which reaches a small gap
+# in a fraction of the time (measured in bench/plan.py, see docs/shiftplan.md).
+DIRECT_MIP_MAX_VARIABLES = 15_000
+
+
 def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions | None = None,
                progress: Progress | None = None) -> PlanResult:
-    """Plan shifts for ``requirements`` (docs/contracts.md) and return a ``PlanResult``."""
+    """Plan shifts for ``requirements`` (docs/contracts.md) and return a ``PlanResult``.
+
+    1. LP relaxation (HiGHS simplex): the LP bound.
+    2. Small models: the MIP (``backend``) with the rounded LP solution as a hint.
+       Large models: round the LP headcounts (a tiny MIP over the headcount-only rows
+       repairs caps), fix them and re-solve the LP for the allocation; keep the best.
+    """
+    from planning.shiftplan_solve import lp_relaxation, round_and_fix
+
     say = progress or (lambda message: None)
     opts = _resolve(op, options)
     t0 = time.perf_counter()
+    deadline = t0 + opts.time_limit_seconds
     solver = pywraplp.Solver.CreateSolver(opts.backend)
     if solver is None:
         raise ValueError(f"solver backend '{opts.backend}' is not available; use SCIP or HIGHS")
@@ -142,52 +157,57 @@ def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions |
             "constraints": solver.NumConstraints(), "build_seconds": time.perf_counter() - t0}
     say(f"Model: {size['variables']:,} variables ({size['integer_variables']:,} integer), "
         f"{size['constraints']:,} constraints")
-    params = _configure(solver, opts)
-    lp_bound = math.nan
-    if opts.lp_bound and model.decisions:
-        say("Solving the LP relaxation")
-        for var in model.decision_vars:
-            var.SetInteger(False)
-        if solver.Solve(params) == pywraplp.Solver.OPTIMAL:
-            lp_bound = solver.Objective().Value()
-            hint = [math.ceil(v.solution_value() - 1e-6) for v in model.decision_vars]
-            say(f"LP bound {lp_bound:,.0f}")
+    say("Solving the LP relaxation")
+    relaxed = lp_relaxation(model, opts, max(1.0, deadline - time.perf_counter()))
+    lp_bound = relaxed.objective if relaxed.ok else math.nan
+    say(f"LP bound {lp_bound:,.0f}" if relaxed.ok else f"LP relaxation: {relaxed.status}")
+    method = "mip" if size["variables"] <= DIRECT_MIP_MAX_VARIABLES or not relaxed.ok else "lp-round"
+    size["method"] = method
+    if method == "mip":
+        say(f"Solving the MIP with {opts.backend} (gap target {opts.gap_target:.2%})")
+        params = _configure(solver, opts, max(1.0, deadline - time.perf_counter()))
+        if relaxed.ok and opts.backend == "SCIP":  # HiGHS via pywraplp crashes on hints
+            solver.SetHint(model.decision_vars,
+                           [float(math.ceil(relaxed.values[v.index()] - 1e-6)) for v in model.decision_vars])
+        code = solver.Solve(params)
+        status = _STATUS.get(code, "error")
+        if status in ("optimal", "feasible"):
+            model.values = np.array([v.solution_value() for v in solver.variables()])
+            objective = solver.Objective().Value()
+            bound = solver.Objective().BestBound()
         else:
-            hint = None
-        for var in model.decision_vars:
-            var.SetInteger(True)
-        if hint is not None:
-            solver.SetHint(model.decision_vars, [float(h) for h in hint])
-    say(f"Solving with {opts.backend} (limit {opts.time_limit_seconds:.0f} s, "
-        f"gap target {opts.gap_target:.2%})")
-    t_solve = time.perf_counter()
-    code = solver.Solve(params)
-    status = _STATUS.get(code, "error")
+            objective = bound = math.nan
+    else:
+        say("Rounding the LP headcounts and re-solving the allocation")
+        status, objective, values = round_and_fix(model, relaxed, opts, deadline, say)
+        model.values = values
+        bound = lp_bound
     seconds = time.perf_counter() - t0
-    size["solve_seconds"] = time.perf_counter() - t_solve
+    size["solve_seconds"] = seconds - size["build_seconds"]
     say(f"Solver finished: {status} in {seconds:.1f} s")
-    return extract_result(model, op, requirements, status, seconds, lp_bound, opts, size)
+    return extract_result(model, op, requirements, status, seconds, objective, bound, lp_bound, opts, size)
 
 
 def extract_result(model: PlanModel, op: Operation, requirements: pd.DataFrame, status: str,
-                   seconds: float, lp_bound: float, opts: PlanOptions, size: dict) -> PlanResult:
+                   seconds: float, objective: float, bound: float, lp_bound: float,
+                   opts: PlanOptions, size: dict) -> PlanResult:
     from planning.shiftplan_output import build_frames
 
     solved = status in ("optimal", "feasible")
-    objective = model.solver.Objective().Value() if solved else math.nan
-    bound = model.solver.Objective().BestBound() if solved else math.nan
-    if solved and not math.isnan(lp_bound):
-        bound = max(bound, lp_bound) if status != "optimal" else bound
-    if status == "optimal":
-        bound = min(bound, objective) if not math.isnan(bound) else objective
-    gap = (objective - bound) / abs(objective) if solved and abs(objective) > 1e-9 else 0.0
+    if solved:
+        if not math.isnan(lp_bound):
+            bound = max(bound, lp_bound) if not math.isnan(bound) else lp_bound
+        bound = min(bound, objective)
+        gap = (objective - bound) / abs(objective) if abs(objective) > 1e-9 else 0.0
+    else:
+        objective = bound = gap = math.nan
     frames = build_frames(model, op, requirements) if solved else None
     empty = pd.DataFrame()
-    result = PlanResult(
+    return PlanResult(
         status=status, objective=objective,
         cost=frames["cost"] if frames else math.nan,
         bound=bound, lp_bound=lp_bound, gap=max(gap, 0.0) if solved else math.nan,
-        seconds=seconds, backend=opts.backend,
+        seconds=seconds, backend=f"{opts.backend}/{size.get('method', 'mip')}",
         unmet_agent_hours=frames["unmet_agent_hours"] if frames else math.nan,
         shifts=frames["shifts"] if frames else empty,
         allocation=frames["allocation"] if frames else empty,
@@ -197,7 +217,6 @@ def extract_result(model: PlanModel, op: Operation, requirements: pd.DataFrame, 
         kpis=frames["kpis"] if frames else {},
         model_size=size, messages=list(model.notes), options=opts,
     )
-    return result
 
 
 def simulate_plan(op: Operation, requirements: pd.DataFrame, plan: PlanResult) -> pd.DataFrame | None:
@@ -221,4 +240,3 @@ def simulate_plan(op: Operation, requirements: pd.DataFrame, plan: PlanResult) -
     return frame
 
 
-__all__ = ["PlanOptions", "PlanResult", "solve_plan", "simulate_plan", "SlaKind", "np", "dt"]

@@ -78,6 +78,11 @@ class PlanModel:
     counts: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
+    values: np.ndarray | None = None  # solution value per solver variable index
+
+    def value(self, var) -> float:
+        return float(self.values[var.index()])
+
     # --- helpers shared by the constraint functions -----------------------------------
     def productive(self, site: str, t: int):
         """Linear expression: productive agents of ``site`` in interval ``t``."""

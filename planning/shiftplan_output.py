@@ -17,15 +17,11 @@ COVERAGE_COLUMNS = ["timestamp", "queue", "market", "sla_kind", "required", "pla
                     "backlog_items", "late_work_hours", "predicted_service_level"]
 
 
-def _value(var) -> float:
-    return var.solution_value() if hasattr(var, "solution_value") else float(var)
-
-
 def instance_headcounts(model: PlanModel) -> np.ndarray:
     """Agents on each shift instance (tours add up on the days they share)."""
     heads = np.zeros(len(model.instances))
     for d, var in zip(model.decisions, model.decision_vars):
-        value = round(var.solution_value())
+        value = round(model.value(var))
         for i in d.instances:
             heads[i] += value
     return heads
@@ -96,7 +92,7 @@ def _coverage(model: PlanModel, requirements: pd.DataFrame) -> pd.DataFrame:
     n, ih = len(model.times), model.interval_hours
     planned = defaultdict(lambda: np.zeros(n))
     for (site, q, m, t), var in model.agents.items():
-        planned[(q, m)][t] += var.solution_value()
+        planned[(q, m)][t] += model.value(var)
     aht = requirements.groupby(["queue", "market"])["aht_seconds"].mean().to_dict()
     parts = []
     for q, m in model.pairs:
@@ -104,7 +100,7 @@ def _coverage(model: PlanModel, requirements: pd.DataFrame) -> pd.DataFrame:
         required, plan = model.required[(q, m)], np.maximum(planned[(q, m)], 0.0)
         backlog, late = np.zeros(n), np.zeros(n)
         if queue.sla_kind is SlaKind.live:
-            short = np.array([model.short[(q, m, t)].solution_value() if (q, m, t) in model.short else 0.0
+            short = np.array([model.value(model.short[(q, m, t)]) if (q, m, t) in model.short else 0.0
                               for t in range(n)])
             with np.errstate(invalid="ignore", divide="ignore"):
                 level = np.where(required > 1e-9,
@@ -146,7 +142,7 @@ def build_frames(model: PlanModel, op, requirements: pd.DataFrame) -> dict:
     shifts = _shifts(model, heads)
     allocation = pd.DataFrame(
         [{"timestamp": model.times[t], "site": s, "queue": q, "market": m, "agents": v}
-         for (s, q, m, t), var in model.agents.items() if (v := var.solution_value()) > 1e-6],
+         for (s, q, m, t), var in model.agents.items() if (v := model.value(var)) > 1e-6],
         columns=["timestamp", "site", "queue", "market", "agents"])
     coverage = _coverage(model, requirements)
     per_site = defaultdict(lambda: {"paid_hours": 0.0, "night_hours": 0.0, "cost": 0.0})
@@ -173,7 +169,7 @@ def build_frames(model: PlanModel, op, requirements: pd.DataFrame) -> dict:
     productive_hours = 0.0
     for site in op.sites:
         for t, terms in model._site_cover.get(site, {}).items():
-            productive_hours += sum(var.solution_value() * share for var, share in terms) \
+            productive_hours += sum(model.value(var) * share for var, share in terms) \
                 * (1 - model.shrinkage[site][t]) * ih
     handled = float(requirements["workload_hours"].sum())
     cost = float(cost_by_site["cost"].sum())

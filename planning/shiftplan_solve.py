@@ -1,0 +1,191 @@
+"""Solving strategies for the shift-plan model: LP relaxation and repaired rounding.
+
+The headcount decisions are few (sites x shifts x days) and large-valued; the
+allocation is a big LP.  The LP relaxation (HiGHS dual simplex) gives the bound; rounding
+its headcounts, repaired by a tiny MIP over the rows that involve only headcounts (daily
+and weekly caps, contract minimums, outage caps), and re-solving the LP with the
+headcounts fixed gives a feasible plan whose gap to the bound is measured, not assumed.
+Every other row stays feasible under any headcount: shortfall and lateness variables
+absorb what the staff cannot cover.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.linear_solver import linear_solver_pb2, pywraplp
+
+LP_BACKEND = "HIGHS_LP"
+
+
+@dataclass
+class Relaxed:
+    ok: bool
+    status: str
+    objective: float
+    values: np.ndarray | None
+    proto: linear_solver_pb2.MPModelProto
+    integer_index: list[int]
+    solver: pywraplp.Solver
+
+
+def _lp_solver(proto: linear_solver_pb2.MPModelProto, seed: int) -> pywraplp.Solver:
+    lp = pywraplp.Solver.CreateSolver(LP_BACKEND)
+    error = lp.LoadModelFromProto(proto)
+    if error:
+        raise RuntimeError(f"could not load the LP: {error}")
+    lp.SuppressOutput()
+    lp.SetSolverSpecificParametersAsString(f"output_flag = false\nrandom_seed = {int(seed)}\n")
+    return lp
+
+
+def lp_relaxation(model, opts, seconds: float) -> Relaxed:
+    proto = linear_solver_pb2.MPModelProto()
+    model.solver.ExportModelToProto(proto)
+    integer_index = [v.index() for v in model.decision_vars]
+    for var in proto.variable:
+        var.is_integer = False
+    lp = _lp_solver(proto, opts.seed)
+    lp.SetTimeLimit(max(1, int(seconds * 1000)))
+    code = lp.Solve()
+    ok = code == pywraplp.Solver.OPTIMAL
+    values = np.array([v.solution_value() for v in lp.variables()]) if ok else None
+    return Relaxed(ok, "optimal" if ok else f"status {code}", lp.Objective().Value() if ok else math.nan,
+                   values, proto, integer_index, lp)
+
+
+def _pure_integer_rows(proto, integer_index):
+    integer = set(integer_index)
+    for row in proto.constraint:
+        if row.var_index and all(i in integer for i in row.var_index):
+            yield row
+
+
+def repair(relaxed: Relaxed, prefer: str, seed: int) -> np.ndarray | None:
+    """Integer headcounts near the LP's: each between floor and ceil of the LP value
+    (widened to the variable bounds if that is infeasible), meeting every headcount-only
+    row.  prefer="up" rounds up wherever the caps allow; "nearest" minimises the
+    distance to the LP value."""
+    proto, idx = relaxed.proto, relaxed.integer_index
+    x = relaxed.values[idx]
+    rows = list(_pure_integer_rows(proto, idx))
+    for widen in (False, True):
+        mip = pywraplp.Solver.CreateSolver("SCIP")
+        mip.SetSolverSpecificParametersAsString(f"randomization/randomseedshift = {int(seed)}\n")
+        mip.SetTimeLimit(10_000)
+        ys, position = [], {}
+        terms = []
+        for k, (i, value) in enumerate(zip(idx, x)):
+            lo, hi = math.floor(value + 1e-6), math.ceil(value - 1e-6)
+            ub = proto.variable[i].upper_bound
+            if widen:
+                lo, hi = 0, ub
+            y = mip.IntVar(lo, min(hi, ub), f"y{k}")
+            ys.append(y)
+            position[i] = y
+            if prefer == "up":
+                terms.append(-y)
+            else:  # |y - x| with y in {floor, ceil}: linear in y
+                terms.append(y * (1 - 2 * (value - math.floor(value))) if not widen else y * 0)
+        for row in rows:
+            expr = mip.Sum([position[i] * c for i, c in zip(row.var_index, row.coefficient)])
+            mip.Add(expr >= max(row.lower_bound, -1e30))
+            mip.Add(expr <= min(row.upper_bound, 1e30))
+        if widen:  # stay close to the LP: minimise total |y - x|
+            for y, value in zip(ys, x):
+                d = mip.NumVar(0, mip.infinity(), "")
+                mip.Add(d >= y - value)
+                mip.Add(d >= value - y)
+                terms.append(d)
+        mip.Minimize(mip.Sum(terms))
+        if mip.Solve() in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+            return np.array([round(y.solution_value()) for y in ys], dtype=float)
+    return None
+
+
+def solve_fixed(relaxed: Relaxed, heads: np.ndarray, seconds: float, seed: int):
+    """LP with the headcounts fixed: (objective, values) or None."""
+    lp = relaxed.solver
+    variables = lp.variables()
+    saved = [(variables[i].lb(), variables[i].ub()) for i in relaxed.integer_index]
+    for i, h in zip(relaxed.integer_index, heads):
+        variables[i].SetBounds(float(h), float(h))
+    lp.SetTimeLimit(max(1, int(seconds * 1000)))
+    code = lp.Solve()
+    out = None
+    if code == pywraplp.Solver.OPTIMAL:
+        out = (lp.Objective().Value(), np.array([v.solution_value() for v in variables]))
+    for i, (lo, hi) in zip(relaxed.integer_index, saved):
+        variables[i].SetBounds(lo, hi)
+    return out
+
+
+def dive(relaxed: Relaxed, deadline: float, seed: int, say, rounds: int = 4):
+    """Iterated rounding: fix the clearly-integral headcounts and round up the most
+    fractional half, re-solve the LP so the free headcounts compensate, repeat; finish
+    with repaired rounding.  Returns (objective, values) or None."""
+    lp, idx = relaxed.solver, relaxed.integer_index
+    variables = lp.variables()
+    saved = [(variables[i].lb(), variables[i].ub()) for i in idx]
+    values = relaxed.values
+    free = set(range(len(idx)))
+    out = None
+    try:
+        for _ in range(rounds):
+            x = values[idx]
+            frac = x - np.floor(x + 1e-6)
+            candidates = sorted((k for k in free if frac[k] > 1e-6), key=lambda k: -frac[k])
+            for k in [k for k in free if frac[k] <= 1e-6]:
+                variables[idx[k]].SetBounds(round(x[k]), round(x[k]))
+                free.discard(k)
+            if not candidates:
+                break
+            for k in candidates[: max(1, len(candidates) // 2)]:
+                variables[idx[k]].SetBounds(math.ceil(x[k] - 1e-6), math.ceil(x[k] - 1e-6))
+                free.discard(k)
+            left = deadline - time.perf_counter()
+            if left < 1:
+                return None
+            lp.SetTimeLimit(max(1, int(left * 1000)))
+            if lp.Solve() != pywraplp.Solver.OPTIMAL:
+                return None
+            values = np.array([v.solution_value() for v in variables])
+        x = values[idx]
+        if np.all(np.abs(x - np.round(x)) < 1e-6):
+            out = (lp.Objective().Value(), values)
+    finally:
+        for i, (lo, hi) in zip(idx, saved):
+            variables[i].SetBounds(lo, hi)
+    if out is None:  # round the rest up with repair, fixing everything
+        partial = Relaxed(True, "dive", math.nan, values, relaxed.proto, idx, lp)
+        heads = repair(partial, "up", seed)
+        if heads is not None:
+            out = solve_fixed(relaxed, heads, max(1.0, deadline - time.perf_counter()), seed)
+    return out
+
+
+def round_and_fix(model, relaxed: Relaxed, opts, deadline: float, say):
+    """(status, objective, values) of the best repaired rounding within the deadline."""
+    best = None
+    for prefer in ("up", "dive"):
+        left = deadline - time.perf_counter()
+        if best is not None and left < 2:
+            break
+        if prefer == "dive":
+            fixed = dive(relaxed, deadline, opts.seed, say)
+        else:
+            heads = repair(relaxed, prefer, opts.seed)
+            fixed = None if heads is None else solve_fixed(relaxed, heads, max(1.0, left), opts.seed)
+        if fixed is None:
+            continue
+        gap = (fixed[0] - relaxed.objective) / max(abs(fixed[0]), 1e-9)
+        say(f"Rounded ({prefer}): objective {fixed[0]:,.0f}, gap {gap:.2%}")
+        if best is None or fixed[0] < best[0]:
+            best = fixed
+        if gap <= opts.gap_target:
+            break
+    if best is None:
+        return "not_solved", math.nan, None
+    return "feasible", best[0], best[1]

@@ -67,6 +67,7 @@ class Case:
         self.limits: Limits | None = None
         self.expect = VALID
         self.kind = ""
+        self.note = ""
 
 
 def load_base(days: int) -> dict[str, str]:
@@ -145,13 +146,13 @@ def garbage_cell(case: Case, rng: random.Random) -> None:
             case.expect = MAYBE  # settings values are all text; only some keys care
     else:
         value, case.expect = rng.choice(HARMLESS_OR_NOT), MAYBE
-        if value.strip() == "" and required:
+        if value.strip() == "" and required and table != "settings":
             case.expect = BROKEN
     if table == "volume" and header[k] == "volume" and value.lstrip().startswith("-") and value.strip() not in ("-0",):
         case.expect = BROKEN
     rows[i][k] = quote(value)
     case.tables[table] = join(header, rows)
-    case.kind = "garbage cell"
+    case.kind, case.note = "garbage cell", f"{table} row {i + 2} {header[k]} = {value!r}"
 
 
 def shuffle_types(case: Case, rng: random.Random) -> None:
@@ -408,7 +409,8 @@ def main(argv: list[str] | None = None) -> int:
             by_kind[(case.kind, head)] += 1
             if head in ("raw exception", "silent accept", "unclear error", "rejected valid") and shown < args.show:
                 shown += 1
-                print(f"--- variant {n} ({case.kind}, expected {case.expect}): {outcome}", file=sys.stderr)
+                print(f"--- variant {n} ({case.kind} {case.note}, expected {case.expect}): {outcome}",
+                      file=sys.stderr)
             shutil.rmtree(where, ignore_errors=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

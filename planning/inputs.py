@@ -68,7 +68,8 @@ def _sniff_binary(data: bytes) -> str | None:
         return "an Excel workbook or zip archive, not CSV text; export the sheet as CSV UTF-8"
     if data[:4] == b"\xd0\xcf\x11\xe0":
         return "a legacy Excel (.xls) file, not CSV text; export the sheet as CSV UTF-8"
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(data) > 3 and data[1:2] == b"\x00" and data[3:4] == b"\x00"):
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(data) > 3 and (
+            data[1:2] == data[3:4] == b"\x00" or data[0:1] == data[2:3] == b"\x00")):
         return "UTF-16 text; save it as CSV UTF-8 (Excel: Save As > CSV UTF-8)"
     if b"\x00" in data[:8192]:
         return "binary data, not CSV text; export the table as CSV UTF-8"
@@ -129,6 +130,11 @@ def read_csv_bytes(data: bytes, table: Table, file: str, report: ValidationRepor
         return None
     first_line = text.split("\n", 1)[0].rstrip("\r")
     header = [h.strip() for h in next(csv.reader([first_line]), [])]
+    for separator, name in ((";", "semicolons"), ("\t", "tabs")):
+        if len(header) == 1 and separator in first_line:
+            report.add(file, None, 1, None, f"the columns are separated by {name}; save the file as CSV with "
+                       f"commas (expected header: {','.join(table.column_names)})")
+            return None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -470,6 +476,8 @@ def _settings(raw: RawTable | None, report: ValidationReport) -> tuple[Settings,
                        f"{did_you_mean(key, fields) or ';'} known settings: {', '.join(fields)}", "warning")
             continue
         if value == "":
+            report.add(raw.file, raw.sheet, raw.rows[i], "value", f"setting {key} has no value; the "
+                       f"default {fields[key].default!r} is used", "warning")
             continue
         values[key], row_of[key] = value, raw.rows[i]
     while True:

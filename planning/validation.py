@@ -195,8 +195,9 @@ def parse_number(raw: RawTable, col: Column, report: ValidationReport) -> tuple[
         text = uniques[k]
         messages[k] = (f"'{text}' is infinite; enter a finite number" if np.isinf(values[k])
                        else _number_problem(text, col.kind))
+    finite = np.isfinite(values)
     if col.kind == "int":
-        for k in np.flatnonzero(np.isfinite(values) & (np.mod(values, 1) != 0)):
+        for k in np.flatnonzero(finite & (np.mod(np.where(finite, values, 0), 1) != 0)):
             messages[k] = f"{uniques[k]} is not a whole number; enter an integer such as 12"
     if col.kind == "share":
         for k in np.flatnonzero(np.isfinite(values) & ((values < 0) | (values > 1))):

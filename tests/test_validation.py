@@ -319,3 +319,23 @@ def test_report_shapes():
     assert frame["row"].tolist() == [12, 3] and not report.valid
     assert '"valid": false' in report.to_json()
     assert Problem("a", None, None, None, "m").location == "a"
+
+
+def test_fuzz_smoke_has_no_raw_exceptions_or_silent_accepts(capsys):
+    """A small run of bench/fuzz_inputs.py (the bench itself runs 2,000+ variants)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("fuzz_inputs", Path(__file__).parents[1] / "bench" / "fuzz_inputs.py")
+    fuzz = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fuzz)
+    assert fuzz.main(["--variants", "40", "--days", "1", "--seed", "3"]) == 0
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert "raw exception 0, silent accept 0, unclear error 0, rejected valid 0" in line
+
+
+def test_semicolon_separated_file(tmp_path):
+    folder = write_tiny(tmp_path / "ops")
+    edit("markets", lambda l: [x.replace(",", ";") for x in l])(folder)
+    _, report = load_operation(folder)
+    problem = next(p for p in report.errors if p.file == "markets.csv")
+    assert problem.row == 1 and "separated by semicolons" in problem.message

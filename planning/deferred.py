@@ -206,10 +206,22 @@ def capped_profile(arrivals, ceiling, initial_backlog=0.0):
     return out
 
 
+def _judged_share(ev: BacklogEvaluation, column: str, start: int) -> float:
+    frame = ev.intervals.iloc[start:]
+    known = frame["arrivals"] - frame["censored"]
+    total = known.sum()
+    return float((frame[column].fillna(0.0) * known).sum() / total) if total > 0 else float("nan")
+
+
 def least_capacity_profile(arrivals, interval_minutes, within_hours, target,
-                           rest_within_hours=None, initial_backlog=0.0):
+                           rest_within_hours=None, initial_backlog=0.0, judge_from=0,
+                           min_ceiling=0.0):
     """The lowest-peak capacity profile [items per interval] meeting "``target`` of items
     within ``within_hours``" (and all within ``rest_within_hours`` when given).
+
+    judge_from : intervals before this index are a warm-up, not judged;  min_ceiling :
+    lower bound on the ceiling K [items per interval] (e.g. the mean arrivals, so that a
+    periodic horizon does not build backlog from one period to the next).
     Returns (capacity array, BacklogEvaluation)."""
     arrivals = np.asarray(arrivals, float)
     if not 0 < target <= 1:
@@ -227,12 +239,18 @@ def least_capacity_profile(arrivals, interval_minutes, within_hours, target,
     def meets(ceiling):
         ev = evaluate_backlog(padded, capped_profile(padded, ceiling, initial_backlog),
                               interval_minutes, within_hours, rest_within_hours, initial_backlog)
-        ok = not (ev.share_within < target - 1e-9)
+        if judge_from:
+            share = _judged_share(ev, "share_within", judge_from)
+            rest = (_judged_share(ev, "share_within_rest", judge_from)
+                    if rest_within_hours is not None else float("nan"))
+        else:
+            share, rest = ev.share_within, ev.share_within_rest
+        ok = not (share < target - 1e-9)
         if rest_within_hours is not None:
-            ok = ok and not (ev.share_within_rest < 1.0 - 1e-9)
+            ok = ok and not (rest < 1.0 - 1e-9)
         return ok, ev
 
-    hi = float(arrivals.max(initial=0.0) + initial_backlog)
+    hi = float(max(arrivals.max(initial=0.0) + initial_backlog, min_ceiling))
     if hi <= 0:
         zero = np.zeros_like(arrivals)
         return zero, evaluate_backlog(arrivals, zero, interval_minutes, within_hours,
@@ -240,8 +258,12 @@ def least_capacity_profile(arrivals, interval_minutes, within_hours, target,
     ok, best = meets(hi)
     if not ok:  # only possible when the initial backlog is already too old to save
         raise DeferredTargetError("no capacity profile meets the deferred target")
-    lo = 0.0
+    lo = float(min_ceiling)
+    if meets(lo)[0] and lo > 0:
+        hi = lo
     for _ in range(_BISECTION_STEPS):
+        if hi <= lo:
+            break
         mid = 0.5 * (lo + hi)
         ok, ev = meets(mid)
         if ok:

@@ -27,6 +27,12 @@ conservative).
 Deferred queues: the least capacity profile meeting "X% within H" (and "all within
 H2") from ``planning.deferred``, converted to agents with the interval's AHT and divided
 by the queue's ``max_occupancy`` (the fluid profile has no slack; see docs/staffing.md).
+The horizon is treated as periodic: it is repeated ``WARMUP_REPEATS`` times before itself
+as a warm-up (only the real horizon is judged against the target, and the ceiling is at
+least the mean arrivals so backlog does not grow from period to period), so that the
+backlog carried in from before the horizon is staffed
+(otherwise the first days look cheap and the last hours' work silently falls after the
+horizon).
 
 ``attainment_report`` simulates a requirements frame (or a plan) and reports per
 interval the simulated service level with its confidence interval and whether the
@@ -40,8 +46,10 @@ import pandas as pd
 from planning import deferred, staffing
 from planning.domain import Operation, SlaKind
 
+WARMUP_REPEATS = 2  # deferred: copies of the horizon run before it (periodic warm-up)
 SUB_STEPS = 12  # points per interval at which the time-varying load is evaluated
 _BISECTION_STEPS = 30
+INLINE_MODEL = "seasonal_naive_inline"  # model label of the fallback forecast
 COLUMNS = ["timestamp", "queue", "market", "sla_kind", "interval_minutes", "volume",
            "aht_seconds", "workload_hours", "required_agents"]
 
@@ -180,11 +188,38 @@ def _series_requirement(q, volume, aht, interval, method) -> np.ndarray:
             return time_varying_requirements(volume[None, :], aht[None, :], interval,
                                              q.sla_within_seconds, q.sla_target,
                                              max_occupancy=q.max_occupancy)[0]
+        # Warm-up: the horizon repeated twice before itself (periodic assumption), so the
+        # backlog carried in from before the horizon is worked too and the backlog carried
+        # out at its end is about what came in.
+        warm = WARMUP_REPEATS * volume.size
+        extended = np.concatenate([np.tile(volume, WARMUP_REPEATS), volume])
         capacity, _ = deferred.least_capacity_profile(
-            volume, interval, q.sla_within_hours, q.sla_target, q.sla_rest_within_hours)
-        return deferred.agents_from_capacity(capacity, aht, interval) / q.max_occupancy
+            extended, interval, q.sla_within_hours, q.sla_target, q.sla_rest_within_hours,
+            judge_from=warm, min_ceiling=float(volume.mean()) if volume.size else 0.0)
+        return deferred.agents_from_capacity(capacity[warm:], aht, interval) / q.max_occupancy
     except (staffing.UnreachableTarget, deferred.DeferredTargetError) as exc:
         raise RequirementsError(f"queue '{q.queue}': {exc}") from None
+
+
+def seasonal_naive_forecast(op: Operation, weeks: int) -> pd.DataFrame:
+    """Weekly seasonal naive forecast: the last full week of history, repeated."""
+    minutes = op.settings.interval_minutes
+    step = pd.Timedelta(minutes=minutes)
+    per_week = 7 * 24 * 60 // minutes
+    end = op.history_end
+    future = pd.date_range(end, periods=weeks * per_week, freq=step)
+    parts = []
+    for (queue, market), rows in op.volume.groupby(["queue", "market"]):
+        series = rows.set_index("timestamp")["volume"].astype(float)
+        last_week = series.reindex(pd.date_range(end - per_week * step, periods=per_week, freq=step))
+        values = last_week.fillna(0.0).to_numpy()
+        repeated = pd.Series(list(values) * weeks, index=future)
+        parts.append(pd.DataFrame({"timestamp": future, "queue": queue, "market": market,
+                                   "model": INLINE_MODEL, "forecast": repeated.to_numpy()}))
+    frame = pd.concat(parts, ignore_index=True)
+    for col in ("lo_80", "hi_80", "lo_95", "hi_95"):
+        frame[col] = frame["forecast"]
+    return frame
 
 
 # ----------------------------------------------------------------- attainment

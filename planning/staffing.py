@@ -267,6 +267,42 @@ def _first_integer_meeting(a, aht, t, tgt, occ, asa_cap):
     return result
 
 
+def calculator(volume, interval_minutes, aht_seconds, within_seconds, agents=None, target=None,
+               patience=None, asa_seconds=None, max_occupancy=1.0, shrinkage=None) -> dict:
+    """The Erlang calculator (CLI ``erlang`` and the app page), scalars in, dict out.
+
+    With ``agents`` it evaluates that staffing; with ``target`` (share, or percent if
+    > 1) it finds the fewest whole agents.  With ``shrinkage`` agents are scheduled
+    agents (productive = agents x (1 - shrinkage)).  Returns ``agents, service_level,
+    asa_seconds, p_wait, occupancy`` (+ ``p_abandon`` with patience) and ``details``
+    (``load_erlangs``, ``productive_agents``, ``required_fractional`` with a target)."""
+    keep = 1.0 - (shrinkage or 0.0)
+    load = float(offered_load(volume, aht_seconds, interval_minutes))
+    details = {"load_erlangs": load}
+    if agents is None:
+        if target is None:
+            raise UnreachableTarget("give either agents or a service-level target")
+        target = target / 100.0 if target > 1 else target
+        need = float(required_agents(load, aht_seconds, within_seconds, target,
+                                     asa_seconds=asa_seconds, max_occupancy=max_occupancy,
+                                     patience=patience))
+        agents = math.ceil(need / keep - 1e-9)
+        details["required_fractional"] = need / keep
+    productive = agents * keep
+    details["productive_agents"] = productive
+    if patience is None:
+        res = erlang_c(load, productive, aht_seconds, within_seconds)
+    else:
+        res = erlang_a(load, productive, aht_seconds, within_seconds, patience)
+    out = {"agents": int(agents) if float(agents).is_integer() else float(agents)}
+    for key in ("service_level", "asa_seconds", "p_wait", "occupancy"):
+        out[key] = float(res[key])
+    if patience is not None:
+        out["p_abandon"] = float(res["p_abandon"])
+    out["details"] = details
+    return out
+
+
 # ---------------------------------------------------------------------------- Erlang A
 def erlang_a_int(load, agents, aht_seconds, within_seconds, patience_seconds):
     """Exact Erlang A (M/M/N+M) metrics for one integer N (scalars).

@@ -67,7 +67,7 @@ def test_least_profile_meets_target_in_simulation_and_is_least(target, h, h2):
     # occupancy margin (max_occupancy 0.98, how requirements use it) it meets it.
     agents = agents_from_capacity(profile, 60, 30)
     bare = simulate_queue(arrivals, agents, 30, 60, h * 3600, replications=6, seed=1)
-    assert bare.overall_sl >= target - 0.1
+    assert bare.overall_hi >= target  # not significantly below the target
     margin = simulate_queue(arrivals, agents / 0.98, 30, 60, h * 3600, replications=6, seed=1)
     assert margin.overall_sl >= target - 0.005
 

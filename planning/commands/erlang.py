@@ -46,39 +46,8 @@ def _problem(message: str) -> int:
     return EXIT_PROBLEMS
 
 
-def evaluate(volume, interval_minutes, aht, within, agents=None, target=None, patience=None,
-             asa=None, max_occupancy=1.0, shrinkage=None) -> dict:
-    """The calculator as a function (also used by the app page). Returns the output dict
-    (keys: agents, service_level, asa_seconds, p_wait, occupancy [, p_abandon]) plus
-    ``required_fractional`` (productive agents, with --target)."""
-    from planning import staffing
-
-    keep = 1.0 - (shrinkage or 0.0)
-    load = float(staffing.offered_load(volume, aht, interval_minutes))
-    extra = {}
-    if agents is None:
-        if target > 1:
-            target = target / 100.0
-        need = float(staffing.required_agents(load, aht, within, target, asa_seconds=asa,
-                                              max_occupancy=max_occupancy, patience=patience))
-        agents = math.ceil(need / keep - 1e-9)
-        extra["required_fractional"] = need / keep
-    productive = agents * keep
-    if patience is None:
-        res = staffing.erlang_c(load, productive, aht, within)
-    else:
-        res = staffing.erlang_a(load, productive, aht, within, patience)
-    out = {"agents": agents if float(agents) != int(agents) else int(agents)}
-    for key in ("service_level", "asa_seconds", "p_wait", "occupancy"):
-        out[key] = float(res[key])
-    if patience is not None:
-        out["p_abandon"] = float(res["p_abandon"])
-    out["_extra"] = extra | {"load_erlangs": load, "productive_agents": productive}
-    return out
-
-
 def run(args: argparse.Namespace) -> int:
-    from planning.staffing import UnreachableTarget
+    from planning.staffing import UnreachableTarget, calculator
 
     for name in ("volume", "agents"):
         value = getattr(args, name)
@@ -97,11 +66,11 @@ def run(args: argparse.Namespace) -> int:
     if args.target is not None and not 0 < args.target < 100:
         return _problem("--target must be a share (0.8) or a percent (80) below 100%")
     try:
-        out = evaluate(args.volume, args.interval_minutes, args.aht, args.within, args.agents,
+        out = calculator(args.volume, args.interval_minutes, args.aht, args.within, args.agents,
                        args.target, args.patience, args.asa, args.max_occupancy, args.shrinkage)
     except UnreachableTarget as exc:
         return _problem(str(exc))
-    extra = out.pop("_extra")
+    extra = out.pop("details")
     if args.json:
         print(json.dumps({k: (None if isinstance(v, float) and not math.isfinite(v) else v)
                           for k, v in out.items()}))

@@ -11,10 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 EXIT_OK, EXIT_PROBLEMS = 0, 1
-INLINE_MODEL = "seasonal_naive_inline"
 
 
 def register(subparsers) -> None:
@@ -36,30 +33,10 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def seasonal_naive(op, weeks: int) -> pd.DataFrame:
-    """Weekly seasonal naive forecast: the last full week of history, repeated."""
-    minutes = op.settings.interval_minutes
-    step = pd.Timedelta(minutes=minutes)
-    per_week = 7 * 24 * 60 // minutes
-    end = op.history_end
-    future = pd.date_range(end, periods=weeks * per_week, freq=step)
-    parts = []
-    for (queue, market), rows in op.volume.groupby(["queue", "market"]):
-        series = rows.set_index("timestamp")["volume"].astype(float)
-        last_week = series.reindex(pd.date_range(end - per_week * step, periods=per_week, freq=step))
-        values = last_week.fillna(0.0).to_numpy()
-        repeated = pd.Series(list(values) * weeks, index=future)
-        parts.append(pd.DataFrame({"timestamp": future, "queue": queue, "market": market,
-                                   "model": INLINE_MODEL, "forecast": repeated.to_numpy()}))
-    frame = pd.concat(parts, ignore_index=True)
-    for col in ("lo_80", "hi_80", "lo_95", "hi_95"):
-        frame[col] = frame["forecast"]
-    return frame
-
-
 def run(args: argparse.Namespace) -> int:
     from planning.inputs import load_operation
-    from planning.requirements import RequirementsError, compute_requirements
+    from planning.requirements import (INLINE_MODEL, RequirementsError, compute_requirements,
+                                       seasonal_naive_forecast as seasonal_naive)
 
     if args.weeks is not None and not 1 <= args.weeks <= 26:
         print("requirements: --weeks must be between 1 and 26", file=sys.stderr)

@@ -339,3 +339,25 @@ def test_semicolon_separated_file(tmp_path):
     _, report = load_operation(folder)
     problem = next(p for p in report.errors if p.file == "markets.csv")
     assert problem.row == 1 and "separated by semicolons" in problem.message
+
+
+def test_formula_cached_values_are_used(tmp_path):
+    """A workbook saved by Excel stores each formula's last value: that value is read."""
+    from openpyxl import load_workbook
+
+    path = write_tiny_xlsx(tmp_path / "ops.xlsx")
+    book = load_workbook(path)
+    book["volume"]["D2"] = "=1+2"
+    book.save(path)
+    excel_like = tmp_path / "excel.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(excel_like, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if b"<f>1+2</f>" in data:
+                data = data.replace(b"<f>1+2</f><v />", b"<f>1+2</f><v>3</v>")
+            dst.writestr(item, data)
+    operation, report = load_operation(excel_like)
+    assert report.valid, report.lines()
+    assert [p.message for p in report.warnings] == ["1 formula cells: their values as last calculated by Excel are used"]
+    first = operation.volume[(operation.volume.queue == "spam") & (operation.volume.market == "NA-EN")].iloc[0]
+    assert first["volume"] == 3.0

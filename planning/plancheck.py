@@ -224,12 +224,19 @@ def _check_demand(op, requirements, coverage, by_pair, times, pos, hours, out):
                                  (queue.sla_rest_within_hours, 1.0)):
             if not deadline:
                 continue
-            lag = int(math.ceil(deadline / hours - 1e-9))
-            for t in range(lag, len(times)):
-                due = target * arrived_total[t - lag]
+            # items of interval tau are due at tau's start + H: check at the end of the last
+            # interval that ends by then (never before tau's own end)
+            per = int(math.floor(deadline / hours + 1e-9))
+            for tau in range(len(times)):
+                t = tau + max(per - 1, 0)
+                if t >= len(times):
+                    break
+                earlier = arrived_total[tau] - work[tau]
+                due = earlier + target * work[tau]
                 if done_total[t] + late[t] < due - 1e-3 * max(1.0, due):
-                    out.append(Violation("deferred_deadline", f"{q} {m} {times[t]}: done {done_total[t]:.2f} h + "
-                                         f"reported late {late[t]:.2f} h < due {due:.2f} h (within {deadline} h)"))
+                    out.append(Violation("deferred_deadline", f"{q} {m}: items of {times[tau]} done "
+                                         f"{done_total[t] - earlier:.2f} h of {work[tau]:.2f} h by {times[t]} "
+                                         f"+ reported late {late[t]:.2f} h < {target:.0%} (within {deadline} h)"))
                     break
 
 

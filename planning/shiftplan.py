@@ -219,24 +219,27 @@ def extract_result(model: PlanModel, op: Operation, requirements: pd.DataFrame, 
     )
 
 
-def simulate_plan(op: Operation, requirements: pd.DataFrame, plan: PlanResult) -> pd.DataFrame | None:
-    """Simulated SLA attainment per queue x market for a plan (``planning.simulate``).
+SIMULATION_REPLICATIONS = 3  # per queue x market; the CI is in the returned frame
 
-    Fills ``plan.queues['simulated']`` and returns the simulator's frame, or ``None``
-    when the simulator is not available.
-    """
-    try:
-        from planning import simulate
-    except ImportError:
+
+def simulate_plan(op: Operation, requirements: pd.DataFrame, plan: PlanResult,
+                  replications: int = SIMULATION_REPLICATIONS) -> pd.DataFrame | None:
+    """Run the plan's planned agents through the discrete-event simulator
+    (``planning.simulate.simulate_staffing``) and fill ``plan.queues['simulated']``:
+    the volume-weighted simulated attainment per queue x market.  Returns the
+    simulator's per-interval frame (None if the plan has no solution)."""
+    from planning.simulate import simulate_staffing
+
+    if not plan.ok or not len(plan.coverage):
         return None
-    runner = getattr(simulate, "simulate_plan", None)
-    if runner is None or not plan.ok:
-        return None
-    frame = runner(op, requirements, plan)
-    if isinstance(frame, pd.DataFrame) and {"queue", "market", "simulated"} <= set(frame.columns):
-        merged = plan.queues.drop(columns=["simulated"]).merge(
-            frame[["queue", "market", "simulated"]], on=["queue", "market"], how="left")
-        plan.queues = merged
-    return frame
-
-
+    frame = requirements[["timestamp", "queue", "market", "volume", "aht_seconds"]].merge(
+        plan.coverage[["timestamp", "queue", "market", "planned"]], on=["timestamp", "queue", "market"],
+        how="left").fillna({"planned": 0.0})
+    sim = simulate_staffing(frame, op, replications=replications, agents_column="planned")
+    both = sim.merge(frame[["timestamp", "queue", "market", "volume"]], on=["timestamp", "queue", "market"])
+    both = both[both["simulated_service_level"].notna() & (both["volume"] > 0)]
+    both["_met"] = both["simulated_service_level"] * both["volume"]
+    per_pair = both.groupby(["queue", "market"])[["_met", "volume"]].sum()
+    simulated = (per_pair["_met"] / per_pair["volume"]).rename("simulated").reset_index()
+    plan.queues = plan.queues.drop(columns=["simulated"]).merge(simulated, on=["queue", "market"], how="left")
+    return sim

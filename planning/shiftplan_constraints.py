@@ -37,8 +37,10 @@ BACKLOG_HOLDING_COST = 1e-3
 
 
 def deadline_lag_intervals(hours: float, interval_hours: float) -> int:
-    """Work that arrived in interval tau is due by the end of interval tau + lag."""
-    return int(math.ceil(hours / interval_hours - 1e-9))
+    """Work that arrived in interval tau is due by the end of interval tau + lag: the last
+    interval ending by tau's start + H (conservative for items arriving later in tau;
+    at least the arrival interval itself when H is shorter than an interval)."""
+    return max(0, int(math.floor(hours / interval_hours + 1e-9)) - 1)
 
 
 # ------------------------------------------------------------------------- hard rules
@@ -91,16 +93,18 @@ def deferred_backlog_flow(model: PlanModel) -> int:
 
 
 def deferred_deadline(model: PlanModel) -> int:
-    """FIFO deadline: by the end of interval t, cumulative work done covers the target share
-    of the work that arrived at least H hours earlier (and all of it after the optional
-    second deadline).  With backlog = arrived - done: backlog[t] - late[t] <=
-    arrived(t) - target x arrived(t - lag)."""
+    """FIFO deadline per arrival interval: by the end of interval t, the work done covers
+    everything that arrived before interval t - lag plus the target share of what arrived
+    in it (and all of it within the optional second deadline), so each interval's items
+    meet the SLA at the target rate.  With backlog = arrived - done:
+    backlog[t] - late[t] <= arrived(t) - arrived(t - lag - 1) - target x work(t - lag)."""
     rows = 0
     for q, m in model.pairs:
         queue = model.op.queues[q]
         if queue.sla_kind is not SlaKind.deferred:
             continue
-        arrived = np.cumsum(model.workload[(q, m)])
+        work = model.workload[(q, m)]
+        arrived = np.cumsum(work)
         deadlines = [(deadline_lag_intervals(queue.sla_within_hours, model.interval_hours), queue.sla_target)]
         if queue.sla_rest_within_hours:
             deadlines.append((deadline_lag_intervals(queue.sla_rest_within_hours, model.interval_hours), 1.0))
@@ -111,7 +115,8 @@ def deferred_deadline(model: PlanModel) -> int:
             for k, (lag, share) in enumerate(deadlines):
                 if t - lag < 0:
                     continue
-                allowed = float(arrived[t] - share * arrived[t - lag])
+                before = arrived[t - lag - 1] if t - lag - 1 >= 0 else 0.0
+                allowed = float(arrived[t] - before - share * work[t - lag])
                 model.solver.Add(backlog - model.late[(q, m, t)] <= allowed,
                                  f"deferred_deadline{k or ''}[queue={q},market={m},t={_tname(model.times[t])}]")
                 rows += 1

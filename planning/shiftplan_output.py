@@ -64,8 +64,8 @@ def _predicted_deferred(arrived_per_t: np.ndarray, backlog: np.ndarray, lag: int
 def replay_backlog(queue, work: np.ndarray, agents: np.ndarray, interval_hours: float):
     """FIFO replay of a deferred pair: allocated agents work whenever work is waiting
     (done = min(capacity, waiting)).  Returns (backlog, late) in work hours per interval;
-    late = how far cumulative done falls behind each deadline (target share within H,
-    all within the optional second deadline).  The model's own backlog may idle
+    late = how far cumulative done falls behind each deadline (all earlier arrivals plus
+    the target share of interval t - lag; all of it within the optional second deadline).  The model's own backlog may idle
     capacity within the gap tolerance; the replay never does, so its lateness is <=."""
     n = len(work)
     capacity = agents * queue.max_occupancy * interval_hours
@@ -83,9 +83,25 @@ def replay_backlog(queue, work: np.ndarray, agents: np.ndarray, interval_hours: 
             continue
         lag = deadline_lag_intervals(hours, interval_hours)
         if lag < n:
-            due = np.concatenate([np.zeros(lag), share * arrived[: n - lag]])
+            before = np.concatenate([np.zeros(lag + 1), arrived[: max(0, n - lag - 1)]])[:n]
+            due = before + share * np.concatenate([np.zeros(lag), work[: n - lag]])
             late = np.maximum(late, due - done)
     return backlog, np.maximum(late, 0.0)
+
+
+def _live_service_level(queue, work, agents, required, interval_hours, aht_seconds):
+    """Erlang C / A service level of the planned agents per interval
+    (``planning.staffing.service_level``); NaN where nothing arrives."""
+    from planning import staffing
+
+    volume = work * 3600.0 / aht_seconds
+    level = np.full(len(work), np.nan)
+    busy = volume > 1e-9
+    if busy.any():
+        level[busy] = staffing.service_level(volume[busy], aht_seconds, np.maximum(agents[busy], 0.0),
+                                             queue.sla_within_seconds, int(round(interval_hours * 60)),
+                                             queue.patience_seconds)
+    return level
 
 
 def _coverage(model: PlanModel, requirements: pd.DataFrame) -> pd.DataFrame:
@@ -102,10 +118,8 @@ def _coverage(model: PlanModel, requirements: pd.DataFrame) -> pd.DataFrame:
         if queue.sla_kind is SlaKind.live:
             short = np.array([model.value(model.short[(q, m, t)]) if (q, m, t) in model.short else 0.0
                               for t in range(n)])
-            with np.errstate(invalid="ignore", divide="ignore"):
-                level = np.where(required > 1e-9,
-                                 queue.sla_target * np.minimum(1.0, plan / np.where(required > 0, required, 1)),
-                                 np.nan)
+            level = _live_service_level(queue, model.workload[(q, m)], plan, required, ih,
+                                        aht.get((q, m), queue.aht_seconds))
         else:
             backlog, late = replay_backlog(queue, model.workload[(q, m)], plan, ih)
             short = late / (queue.max_occupancy * ih)

@@ -34,7 +34,7 @@ def week_floor(ts: pd.Series | pd.DatetimeIndex) -> pd.Series:
     if isinstance(ts, pd.DatetimeIndex):
         ts = pd.Series(ts)
     day = ts.dt.floor("D")
-    return day - pd.to_timedelta(day.dt.dayofweek, unit="D")
+    return day - pd.to_timedelta(day.dt.day_of_week, unit="D")
 
 
 def horizon_weeks(months: float) -> int:
@@ -52,8 +52,8 @@ def scheduling_efficiency(requirements: pd.DataFrame, plan_shifts: pd.DataFrame,
     """
     if requirements is None or plan_shifts is None or not len(requirements) or not len(plan_shifts):
         return DEFAULT_SCHEDULING_EFFICIENCY
-    shifts = plan_shifts.assign(week_start=week_floor(plan_shifts["start_utc"]).values)
-    req = requirements.assign(week_start=week_floor(requirements["timestamp"]).values)
+    shifts = plan_shifts.assign(week_start=week_floor(plan_shifts["start_utc"]))
+    req = requirements.assign(week_start=week_floor(requirements["timestamp"]))
     weeks = set(shifts["week_start"]) & set(req["week_start"])
     if not weeks:
         return DEFAULT_SCHEDULING_EFFICIENCY
@@ -105,7 +105,7 @@ def history_weekly(op: Operation) -> pd.DataFrame:
     """Complete weeks of history as ``week_start, queue, market, volume`` (partial weeks dropped)."""
     vol = op.volume
     per_week = 7 * 24 * 60 // op.settings.interval_minutes
-    frame = vol.assign(week_start=week_floor(vol["timestamp"]).values)
+    frame = vol.assign(week_start=week_floor(vol["timestamp"]))
     grouped = frame.groupby(["week_start", "queue", "market"], as_index=False).agg(
         volume=("volume", "sum"), n=("volume", "size"))
     counts = frame.groupby("week_start")["timestamp"].nunique()
@@ -166,7 +166,7 @@ def long_range_weekly_volume(op: Operation, months: float) -> tuple[pd.DataFrame
     daily = getattr(run, "daily", None)
     if isinstance(daily, pd.DataFrame):  # whole weeks of the daily forecast
         days = daily.rename(columns={"period_start": "timestamp"})
-        days = days.assign(week_start=week_floor(days["timestamp"]).values)
+        days = days.assign(week_start=week_floor(days["timestamp"]))
         n_days = days.groupby("week_start")["timestamp"].transform("nunique")
         return to_weekly(days[n_days == 7].drop(columns="timestamp"), weeks), "long-range forecast"
     return to_weekly(run, weeks), "long-range forecast"
@@ -177,9 +177,9 @@ def to_weekly(frame: pd.DataFrame, weeks: int | None = None) -> pd.DataFrame:
     frame = frame.copy()
     value = "volume" if "volume" in frame else "forecast"
     if "week_start" not in frame:
-        frame["week_start"] = week_floor(frame["timestamp"]).values
+        frame["week_start"] = week_floor(frame["timestamp"])
     else:
-        frame["week_start"] = week_floor(frame["week_start"]).values
+        frame["week_start"] = week_floor(frame["week_start"])
     cols = ["week_start", "queue", "market"]
     out = frame.groupby(cols, as_index=False)[value].sum().rename(columns={value: "volume"})
     if "aht_seconds" in frame:  # volume-weighted mean of per-row overrides

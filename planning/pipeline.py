@@ -1,0 +1,186 @@
+"""The planning pipeline: load -> forecast -> levers -> requirements -> plan -> simulate.
+
+One function, ``run_pipeline``, used by the CLI (``run``, ``scenario run``), the app and
+the scenarios.  Stages that scenario levers do not touch are reused: the base forecast
+is cached by a fingerprint of the operation (in memory here, and on disk by the
+forecasts package), so re-running a one-lever scenario only redoes requirements, the
+plan and the simulation.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+import pandas as pd
+
+from planning.domain import Operation
+
+Progress = Callable[[str, float], None]
+"""progress(message, fraction_done 0-1)"""
+
+_FORECAST_CACHE: "OrderedDict[str, pd.DataFrame]" = OrderedDict()
+_FORECAST_CACHE_SIZE = 8
+
+
+@dataclass
+class PipelineResult:
+    operation: Operation
+    forecast: pd.DataFrame
+    requirements: pd.DataFrame
+    plan: Any  # planning.shiftplan.PlanResult
+    simulation: pd.DataFrame | None
+    kpis: dict
+    levers: list = field(default_factory=list)
+    timings: dict = field(default_factory=dict)
+    capacity: Any = None
+
+
+def fingerprint(op: Operation) -> str:
+    """A content hash of an operation (objects, volume, events, settings)."""
+    h = hashlib.sha256()
+    for group in (op.queues, op.markets, op.sites):
+        for key in sorted(group):
+            h.update(group[key].model_dump_json().encode())
+    for item in [*op.certifications, *op.shifts, *op.events, op.settings]:
+        h.update(item.model_dump_json().encode())
+    h.update(pd.util.hash_pandas_object(op.volume, index=False).values.tobytes())
+    if op.site_adjustments is not None and len(op.site_adjustments):
+        h.update(pd.util.hash_pandas_object(op.site_adjustments, index=False).values.tobytes())
+    return h.hexdigest()[:24]
+
+
+def _noop(message: str, fraction: float) -> None:
+    return None
+
+
+def base_forecast(op: Operation, weeks: int, progress: Progress = _noop) -> pd.DataFrame:
+    """The forecast of the unmodified operation, cached by content."""
+    from planning.forecasting import forecast_operation
+
+    key = f"{fingerprint(op)}:{weeks}"
+    if key in _FORECAST_CACHE:
+        _FORECAST_CACHE.move_to_end(key)
+        return _FORECAST_CACHE[key]
+
+    def on_progress(done: int, total: int, message: str = "") -> None:
+        progress(f"Forecasting: {message}" if message else "Forecasting", done / max(total, 1))
+
+    frame = forecast_operation(op, weeks, progress=on_progress)
+    _FORECAST_CACHE[key] = frame
+    while len(_FORECAST_CACHE) > _FORECAST_CACHE_SIZE:
+        _FORECAST_CACHE.popitem(last=False)
+    return frame
+
+
+def apply_levers(op: Operation, forecast: pd.DataFrame, levers: Iterable) -> tuple[Operation, pd.DataFrame]:
+    """Apply scenario levers in order: each may change the operation and the forecast."""
+    for lever in levers:
+        op = lever.apply_operation(op)
+        forecast = lever.apply_forecast(forecast, op)
+    return op, forecast
+
+
+def run_pipeline(
+    op: Operation,
+    *,
+    weeks: int = 1,
+    levers: Iterable = (),
+    start: pd.Timestamp | None = None,
+    time_limit: float | None = None,
+    progress: Progress | None = None,
+    simulate: bool = True,
+) -> PipelineResult:
+    """Forecast, apply levers, compute requirements, plan shifts and simulate the plan."""
+    from planning.requirements import compute_requirements
+    from planning.shiftplan import PlanOptions, solve_plan
+
+    progress = progress or _noop
+    levers = list(levers)
+    timings: dict[str, float] = {}
+
+    t0 = time.perf_counter()
+    forecast = base_forecast(op, weeks, lambda m, f: progress(m, 0.05 + 0.35 * f))
+    if start is not None:
+        start = pd.Timestamp(start)
+        start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
+        forecast = forecast[forecast["timestamp"] >= start]
+    timings["forecast_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    progress("Applying scenario levers", 0.40)
+    scenario_op, scenario_forecast = apply_levers(op, forecast, levers)
+    progress("Computing requirements", 0.45)
+    requirements = compute_requirements(scenario_op, scenario_forecast)
+    timings["requirements_s"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    progress("Planning shifts", 0.55)
+    options = PlanOptions(time_limit_seconds=time_limit)
+    plan = solve_plan(scenario_op, requirements, options,
+                      progress=lambda message: progress(f"Planning: {message}", 0.6))
+    timings["plan_s"] = time.perf_counter() - t0
+
+    simulation = None
+    if simulate:
+        t0 = time.perf_counter()
+        progress("Simulating the plan", 0.90)
+        simulation = _simulate(scenario_op, requirements, plan)
+        timings["simulate_s"] = time.perf_counter() - t0
+
+    progress("Done", 1.0)
+    kpis = summarise(scenario_op, plan, simulation)
+    return PipelineResult(scenario_op, scenario_forecast, requirements, plan, simulation, kpis,
+                          levers, timings)
+
+
+def _simulate(op: Operation, requirements: pd.DataFrame, plan) -> pd.DataFrame | None:
+    from planning.shiftplan import simulate_plan
+
+    return simulate_plan(op, requirements, plan)
+
+
+def _number(value) -> float | None:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if value != value else value  # NaN -> None (JSON-safe)
+
+
+def summarise(op: Operation, plan, simulation: pd.DataFrame | None = None) -> dict:
+    """The flat KPI dict that scenarios store and compare (JSON-safe).
+
+    cost [currency], paid_hours [h], unmet_agent_hours [agent h], headcount by site and
+    vendor (agents on the busiest day), attainment per queue x market (target,
+    predicted, simulated shares 0-1), plus solver status, gap and seconds.
+    """
+    kpis = plan.kpis or {}
+    by_site = {k: int(round(v)) for k, v in (kpis.get("agents_by_site") or {}).items()}
+    by_vendor: dict[str, int] = {}
+    for site, heads in by_site.items():
+        vendor = op.sites[site].vendor if site in op.sites else "?"
+        by_vendor[vendor] = by_vendor.get(vendor, 0) + heads
+    attainment = []
+    if plan.queues is not None and len(plan.queues):
+        for row in plan.queues.to_dict("records"):
+            attainment.append({"queue": row["queue"], "market": row["market"],
+                               "target": _number(row.get("target")),
+                               "predicted": _number(row.get("predicted")),
+                               "simulated": _number(row.get("simulated"))})
+    return {
+        "status": plan.status,
+        "cost": _number(plan.cost),
+        "paid_hours": _number(kpis.get("paid_hours")),
+        "unmet_agent_hours": _number(plan.unmet_agent_hours),
+        "occupancy": _number(kpis.get("occupancy")),
+        "gap": _number(plan.gap),
+        "bound": _number(plan.bound),
+        "solve_seconds": _number(plan.seconds),
+        "headcount_by_site": by_site,
+        "headcount_by_vendor": by_vendor,
+        "attainment": attainment,
+        "currency": op.settings.currency,
+    }

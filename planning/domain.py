@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
@@ -213,6 +214,10 @@ class Settings(_Model):
     solver_gap_target: float = Field(default=0.005, ge=0, lt=1)
     random_seed: int = 7
     max_upload_mb: float = Field(default=50.0, gt=0)
+    # Where forecasting fans out over series: worker processes on this machine, or a
+    # Dask cluster (dask_scheduler = "tcp://host:8786"; empty starts a local one).
+    forecast_backend: Literal["process", "dask", "serial"] = "process"
+    dask_scheduler: str = ""
 
     @field_validator("interval_minutes")
     @classmethod

@@ -1,0 +1,82 @@
+"""The pipeline end to end on a small operation: forecast -> levers -> requirements -> plan.
+
+References are independent of the stages: the forecast horizon is counted from the
+settings, the plan's paid hours must cover the requirement's workload, and a +50%
+volume lever must cost more than the base (more work, same prices).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from planning.domain import Certification, Market, Operation, Queue, Settings, ShiftTemplate, Site
+from planning.levers import VolumeChange
+from planning.pipeline import fingerprint, run_pipeline
+
+START = pd.Timestamp("2026-01-05T00:00:00Z")  # a Monday
+
+
+def small_operation(weeks_of_history: int = 4, seed: int = 3) -> Operation:
+    rng = np.random.default_rng(seed)
+    times = pd.date_range(START, periods=weeks_of_history * 7 * 24, freq="60min")
+    hour = times.hour.to_numpy()
+    shape = 1.0 + 0.6 * np.sin((hour - 8) / 24 * 2 * np.pi)
+    frames = []
+    for queue, base in [("spam", 120.0), ("live", 30.0)]:
+        frames.append(pd.DataFrame({"timestamp": times, "queue": queue, "market": "M",
+                                    "volume": rng.poisson(base * shape).astype(float)}))
+    queues = {
+        "spam": Queue(queue="spam", sla_kind="deferred", sla_target=0.9, sla_within_hours=4,
+                      aht_seconds=60, max_occupancy=0.95),
+        "live": Queue(queue="live", sla_kind="live", sla_target=0.8, sla_within_seconds=60,
+                      aht_seconds=120, max_occupancy=0.85, priority=2),
+    }
+    sites = {"S1": Site(site="S1", vendor="V", timezone="Europe/Dublin", max_headcount=200,
+                        hourly_cost=20, shrinkage=0.2)}
+    shifts = [ShiftTemplate(site="S1", shift=f"h{h:02d}", start=f"{h:02d}:00", paid_hours=8)
+              for h in (0, 8, 16)]
+    certs = [Certification(site="S1", queue=q, market="M") for q in queues]
+    return Operation(queues=queues, markets={"M": Market(market="M", timezone="UTC", holiday_country="IE")},
+                     sites=sites, certifications=certs, shifts=shifts,
+                     volume=pd.concat(frames, ignore_index=True),
+                     settings=Settings(interval_minutes=60, solver_time_limit_seconds=20))
+
+
+@pytest.fixture(scope="module")
+def base():
+    op = small_operation()
+    return op, run_pipeline(op, weeks=1, time_limit=20)
+
+
+def test_pipeline_runs_every_stage(base):
+    op, result = base
+    horizon = 7 * 24  # one week of 60-minute intervals
+    for (_, _), g in result.forecast.groupby(["queue", "market"]):
+        assert len(g) == horizon
+        assert g["timestamp"].min() == op.history_end
+    assert set(result.requirements["queue"]) == {"spam", "live"}
+    assert result.plan.ok
+    kpis = result.kpis
+    workload_hours = result.requirements["workload_hours"].sum()
+    productive_paid = kpis["paid_hours"] * (1 - op.sites["S1"].shrinkage)
+    assert productive_paid >= workload_hours  # the plan pays for at least the work
+    assert kpis["cost"] == pytest.approx(kpis["paid_hours"] * 20, rel=0.35)  # night premium 0 here
+    assert kpis["headcount_by_vendor"] == {"V": kpis["headcount_by_site"]["S1"]}
+    assert {a["queue"] for a in kpis["attainment"]} == {"spam", "live"}
+    assert set(result.timings) >= {"forecast_s", "requirements_s", "plan_s"}
+
+
+def test_volume_lever_costs_more_and_reuses_forecast(base):
+    op, result = base
+    more = run_pipeline(op, weeks=1, time_limit=20, levers=[VolumeChange(percent=50)])
+    assert more.kpis["cost"] > result.kpis["cost"]
+    assert more.requirements["workload_hours"].sum() == pytest.approx(
+        1.5 * result.requirements["workload_hours"].sum(), rel=1e-6)
+    assert more.timings["forecast_s"] < 1.0  # the base forecast came from the cache
+
+
+def test_fingerprint_tracks_content():
+    a, b = small_operation(), small_operation()
+    assert fingerprint(a) == fingerprint(b)
+    assert fingerprint(a) != fingerprint(small_operation(seed=4))

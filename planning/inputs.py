@@ -480,7 +480,7 @@ def _settings(raw: RawTable | None, report: ValidationReport) -> tuple[Settings,
                        f"default {fields[key].default!r} is used", "warning")
             continue
         values[key], row_of[key] = value, raw.rows[i]
-    while True:
+    for _ in range(len(fields) + 1):  # drop the bad keys and retry, so one bad value hides no other
         try:
             return Settings(**values), "interval_minutes" in values
         except ValidationError as exc:
@@ -490,8 +490,7 @@ def _settings(raw: RawTable | None, report: ValidationReport) -> tuple[Settings,
                 report.add(raw.file, raw.sheet, row_of.get(key), "value",
                            f"setting {key} = {values.get(key)!r}: {msg}")
                 values.pop(key, None)
-            if not exc.errors():
-                return Settings(), False
+    return Settings(), False
 
 
 def validate_tables(tables: dict[str, RawTable], report: ValidationReport) -> Operation | None:

@@ -204,18 +204,18 @@ def _aware(frame: pd.DataFrame, time_col: str, tz: str) -> pd.Series:
     occurrence = frame.assign(_t=naive).groupby(keys + ["_t"], sort=False).cumcount() if keys else \
         naive.groupby(naive).cumcount()
     first = occurrence.to_numpy() == 0
-    uniques = {}
-    out = []
-    for wall, is_first in zip(naive, first):
-        key = (wall, is_first)
-        if key not in uniques:
-            ts = localize(wall.to_pydatetime(), tz)
-            if not is_first:  # second occurrence of an ambiguous wall time
-                later = wall.to_pydatetime().replace(tzinfo=_zone(tz), fold=1).astimezone(UTC)
-                ts = pd.Timestamp(later)
-            uniques[key] = ts
-        out.append(uniques[key])
-    return pd.Series(pd.DatetimeIndex(out), index=frame.index)
+    # localize each distinct (wall time, first occurrence) once
+    wall_ns = pd.DatetimeIndex(naive).as_unit("ns").asi8
+    codes, pairs = pd.factorize(wall_ns * 2 + first.astype(np.int64))
+    resolved = []
+    for pair in pairs:
+        wall, is_first = pd.Timestamp(int(pair) // 2).to_pydatetime(), bool(pair % 2)
+        if is_first:
+            resolved.append(localize(wall, tz))
+        else:  # second occurrence of an ambiguous wall time: the later instant
+            resolved.append(pd.Timestamp(wall.replace(tzinfo=_zone(tz), fold=1).astimezone(UTC)))
+    index = pd.DatetimeIndex(resolved).as_unit("ns")
+    return pd.Series(index.take(codes), index=frame.index)
 
 
 def local_to_utc_grid(frame: pd.DataFrame, tz: str, interval_minutes: int = 30,

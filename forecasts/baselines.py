@@ -104,7 +104,7 @@ class Flat(Model):
     def fit(self, y, ctx):
         z = np.log1p(np.asarray(y, float))
         self.mu = float(np.mean(z)) if len(z) else 0.0
-        self.sd = float(max(np.std(z) if len(z) > 1 else 1.0, 0.25))
+        self.sd = float(np.std(z)) if len(z) > 1 else 1.0  # 0 for a constant history
         return self
 
     def forecast(self, h):

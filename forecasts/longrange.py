@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from forecasts.events import HolidayCalendar, event_multiplier, holiday_flags, normalise_events
 from forecasts.harmonic import fourier
@@ -36,7 +37,7 @@ def period_start(days: pd.DatetimeIndex, freq: str) -> pd.DatetimeIndex:
     if freq == "day":
         return days
     if freq == "week":
-        return days - pd.to_timedelta(days.dayofweek, unit="D")
+        return days - pd.to_timedelta(days.day_of_week, unit="D")
     if freq == "month":
         return days - pd.to_timedelta(days.day - 1, unit="D")
     raise ValueError(f"unknown period '{freq}'; use day, week or month")
@@ -66,11 +67,11 @@ def _daily(volume: pd.DataFrame) -> pd.Series:
 
 def _design(days: pd.DatetimeIndex, origin: pd.Timestamp, holiday_share: np.ndarray, yearly: bool) -> np.ndarray:
     t = ((days - origin) / pd.Timedelta(days=365.25)).to_numpy()
-    dow = np.eye(7)[days.dayofweek.to_numpy()][:, 1:]
+    dow = np.eye(7)[days.day_of_week.to_numpy()][:, 1:]
     parts = [np.ones(len(days)), t, dow.T, holiday_share]
     cols = [parts[0], parts[1], *parts[2], parts[3]]
     if yearly:
-        doy = days.dayofyear.to_numpy().astype(float)
+        doy = days.day_of_year.to_numpy().astype(float)
         cols += list(fourier(doy, 365.25, K_YEAR).T)
     return np.column_stack(cols)
 
@@ -147,6 +148,11 @@ def aggregate(paths: dict, freq: str = "month", by: str = "queue") -> pd.DataFra
 def long_range(volume: pd.DataFrame, months: int = 18, events: pd.DataFrame | None = None,
                calendars: dict[str, HolidayCalendar] | None = None, progress=None) -> LongRangeRun:
     """Daily, weekly and monthly forecasts ``months`` ahead for every queue x market."""
+    with threadpool_limits(limits=1):  # see forecasts.series.run_series
+        return _long_range(volume, months, events, calendars, progress)
+
+
+def _long_range(volume, months, events, calendars, progress) -> LongRangeRun:
     volume = volume.copy()
     volume["timestamp"] = pd.to_datetime(volume["timestamp"], utc=True)
     events = normalise_events(events)
@@ -176,7 +182,7 @@ def intraday_profile_by_weekday(volume: pd.DataFrame, interval_minutes: int, wee
     ts = volume.set_index(pd.to_datetime(volume["timestamp"], utc=True))["volume"].sort_index()
     ts = ts[ts.index >= ts.index.max() - pd.Timedelta(weeks=weeks)]
     slot = (ts.index.hour * 60 + ts.index.minute) // interval_minutes
-    table = pd.DataFrame({"dow": ts.index.dayofweek, "slot": slot, "v": ts.to_numpy()})
+    table = pd.DataFrame({"dow": ts.index.day_of_week, "slot": slot, "v": ts.to_numpy()})
     sums = table.pivot_table(index="dow", columns="slot", values="v", aggfunc="sum").reindex(
         index=range(7), columns=range(pday)).fillna(0.0).to_numpy()
     totals = sums.sum(axis=1, keepdims=True)
@@ -190,7 +196,7 @@ def spread_to_intervals(daily: pd.DataFrame, profile: np.ndarray, interval_minut
     rows = daily.loc[daily.index.repeat(pday)].reset_index(drop=True)
     slots = np.tile(np.arange(pday), len(daily))
     rows["timestamp"] = (rows["period_start"] + pd.to_timedelta(slots * interval_minutes, unit="min")).dt.as_unit("ns")
-    share = profile[rows["period_start"].dt.dayofweek.to_numpy(), slots]
+    share = profile[rows["period_start"].dt.day_of_week.to_numpy(), slots]
     for column in ("forecast", "lo_80", "hi_80", "lo_95", "hi_95"):
         rows[column] = rows[column].to_numpy() * share
     return rows[["timestamp", "queue", "market", "model", "forecast", "lo_80", "hi_80", "lo_95", "hi_95"]]

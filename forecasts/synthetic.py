@@ -13,7 +13,7 @@ def seasonal_rate(index: pd.DatetimeIndex, level: float = 40.0, daily_amp: float
                   weekly_amp: float = 0.25, trend_per_week: float = 0.0, phase_hours: float = 0.0) -> np.ndarray:
     """Expected count per interval [items/interval] at the given interval starts."""
     hours = (index.hour + index.minute / 60.0 + phase_hours).to_numpy()
-    days = index.dayofweek.to_numpy() + hours / 24.0
+    days = index.day_of_week.to_numpy() + hours / 24.0
     weeks = ((index - index[0]) / pd.Timedelta(weeks=1)).to_numpy()
     daily = 1 + daily_amp * np.sin(2 * np.pi * (hours - 8) / 24)
     weekly = 1 + weekly_amp * np.cos(2 * np.pi * days / 7)

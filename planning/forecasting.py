@@ -35,11 +35,13 @@ def calendars(op: Operation) -> dict[str, HolidayCalendar]:
 
 
 def _backend(op: Operation, backend: str | None) -> tuple[str | None, str | None]:
-    """Backend from the argument, else the settings (if they carry one), else the environment."""
+    """The fan-out backend: the argument, else a non-default ``forecast_backend`` setting,
+    else ``$PLANNER_FORECAST_BACKEND``, else worker processes."""
     settings = op.settings
-    chosen = backend or getattr(settings, "forecast_backend", None) or os.environ.get("PLANNER_FORECAST_BACKEND")
-    address = getattr(settings, "dask_scheduler", None) or None
-    return chosen, address
+    setting = getattr(settings, "forecast_backend", "process")
+    chosen = backend or (setting if setting != "process" else None) or os.environ.get("PLANNER_FORECAST_BACKEND")
+    address = getattr(settings, "dask_scheduler", "") or None
+    return chosen or "process", address
 
 
 def run_forecast(op: Operation, weeks: int, progress: Progress | None = None, *, backend: str | None = None,

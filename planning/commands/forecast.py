@@ -1,0 +1,97 @@
+"""``python -m planning forecast INPUTS --weeks N --out FILE.csv [--json]``."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "forecast",
+        help="forecast volume per queue x market with prediction intervals",
+        description="Backtest the forecasting models on each queue x market, choose one per series "
+        "(a baseline unless a model beats it), and forecast N weeks from the interval after the "
+        "last history timestamp. Writes timestamp, queue, market, model, forecast, lo_80, hi_80, "
+        "lo_95, hi_95 (UTC). Progress goes to stderr.",
+    )
+    parser.add_argument("inputs", metavar="INPUTS", type=Path, help="folder, .zip or .xlsx")
+    parser.add_argument("--weeks", type=int, default=None, metavar="N",
+                        help="weeks to forecast (default: settings planning_weeks, at least 2)")
+    parser.add_argument("--out", type=Path, default=None, metavar="FILE.csv",
+                        help="write the forecast here (default: stdout)")
+    parser.add_argument("--json", action="store_true",
+                        help="print a JSON summary (chosen model per series, warnings, timings)")
+    parser.add_argument("--backend", choices=["process", "dask", "serial"], default=None,
+                        help="where series run (default: process, or PLANNER_FORECAST_BACKEND)")
+    parser.add_argument("--workers", type=int, default=None, metavar="N", help="worker processes (default 2)")
+    parser.add_argument("--no-cache", action="store_true", help="recompute even if cached")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run)
+
+
+def progress_bar(enabled: bool = True):
+    """A one-line progress bar on stderr: callback(done, total, message)."""
+    def show(done: int, total: int, message: str = "") -> None:
+        if not enabled:
+            return
+        width = 30
+        filled = int(width * done / max(total, 1))
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {message[:40]:<40}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+    return show
+
+
+def load(path: Path):
+    """(operation, None) or (None, exit code) after printing the problems to stderr."""
+    from planning.inputs import load_operation
+
+    if not path.exists():
+        print(f"{path}: no such file or folder", file=sys.stderr)
+        return None, EXIT_USAGE
+    operation, report = load_operation(path)
+    if operation is None or not report.valid:
+        for line in report.lines():
+            print(line, file=sys.stderr)
+        print(f"{path}: the inputs have problems; run 'python -m planning validate {path}'", file=sys.stderr)
+        return None, EXIT_PROBLEMS
+    return operation, None
+
+
+def run(args: argparse.Namespace) -> int:
+    from planning.forecasting import run_forecast
+
+    if args.weeks is not None and not 1 <= args.weeks <= 26:
+        print("--weeks must be between 1 and 26", file=sys.stderr)
+        return EXIT_USAGE
+    operation, code = load(args.inputs)
+    if operation is None:
+        return code
+    weeks = args.weeks or max(2, operation.settings.planning_weeks)
+    result = run_forecast(operation, weeks, progress_bar(not args.quiet), backend=args.backend,
+                          workers=args.workers, use_cache=not args.no_cache)
+    frame = result.forecast.copy()
+    frame["timestamp"] = frame["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(args.out, index=False, float_format="%.3f")
+    elif not args.json:
+        frame.to_csv(sys.stdout, index=False, float_format="%.3f")
+    if args.json:
+        print(json.dumps({
+            "weeks": weeks, "rows": len(frame), "out": str(args.out) if args.out else None,
+            "selection": result.selection.to_dict("records"),
+            "warnings": result.warnings.to_dict("records"),
+            "timings": result.timings,
+        }, indent=2, default=str))
+    elif args.out:
+        chosen = result.selection["model"].value_counts().to_dict()
+        print(f"wrote {len(frame):,} rows for {len(result.selection)} series, {weeks} weeks, to {args.out}; "
+              f"models: {', '.join(f'{k} x{v}' for k, v in chosen.items())}"
+              + (f"; {len(result.warnings)} warnings" if len(result.warnings) else ""))
+    return EXIT_OK

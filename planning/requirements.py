@@ -92,32 +92,69 @@ def time_varying_requirements(volume, aht_seconds, interval_minutes, within_seco
     occ = np.broadcast_to(np.asarray(max_occupancy, float), shape)
     asa = np.broadcast_to(np.asarray(np.inf if asa_seconds is None else asa_seconds, float), shape)
     loads = modified_offered_load(volume, aht, interval_minutes, sub_steps)
-    expand = lambda v: np.broadcast_to(v[:, :, None], loads.shape)  # noqa: E731
-    point = staffing.required_agents(loads, expand(aht), expand(within), expand(tgt),
-                                     asa_seconds=None if asa_seconds is None else expand(asa),
-                                     max_occupancy=expand(occ))
-    lo, hi = point.min(axis=2), point.max(axis=2)
+    # The mean service level over the sub-points lies between those at the lightest and
+    # the heaviest sub-point load, so the requirement lies between their requirements.
+    asa_arg = None if asa_seconds is None else asa
+    lo = staffing.required_agents(loads.min(axis=2), aht, within, tgt, asa_seconds=asa_arg)
+    hi = staffing.required_agents(loads.max(axis=2), aht, within, tgt, asa_seconds=asa_arg)
     # average occupancy cap: mean load / N <= occ  -> N >= mean load / occ
     lo = np.maximum(lo, loads.mean(axis=2) / occ)
     hi = np.maximum(hi, lo)
 
-    def meets(n):
-        res = staffing.erlang_c(loads, np.broadcast_to(n[:, :, None], loads.shape),
-                                expand(aht), expand(within))
-        ok = res["service_level"].mean(axis=2) >= tgt - 1e-12
+    # Bisection on x for the rows whose sub-point requirements differ.  Phase 2: metrics at
+    # fractional x interpolate those at floor(x) and floor(x) + 1 (as in staffing), so
+    # they are tabulated once per integer in [floor(lo), ceil(hi)] by Erlang B recursion
+    # and each bisection step is arithmetic only.
+    flat = loads.reshape(-1, loads.shape[-1])
+    aht_f, within_f, tgt_f, asa_f = (np.ascontiguousarray(v).ravel() for v in (aht, within, tgt, asa))
+    lo, hi = lo.ravel().copy(), hi.ravel().copy()
+    rows = np.flatnonzero(hi - lo > 1e-4 * np.maximum(hi, 1.0))
+    # phase 1: plain bisection (Erlang B by incomplete gamma) until brackets are < 2 agents
+    wide = rows[hi[rows] - lo[rows] > 2.0]
+    while wide.size:
+        mid = 0.5 * (lo[wide] + hi[wide])
+        sub = flat[wide]
+        res = staffing.erlang_c(sub, np.broadcast_to(mid[:, None], sub.shape),
+                                aht_f[wide][:, None], within_f[wide][:, None])
+        ok = res["service_level"].mean(axis=1) >= tgt_f[wide] - 1e-12
         if asa_seconds is not None:
-            ok &= res["asa_seconds"].mean(axis=2) <= asa + 1e-9
-        return ok
-
-    todo = hi - lo > 1e-4
-    for _ in range(_BISECTION_STEPS):
-        if not todo.any():
-            break
-        mid = np.where(todo, 0.5 * (lo + hi), hi)
-        ok = meets(mid)
-        hi = np.where(todo & ok, mid, hi)
-        lo = np.where(todo & ~ok, mid, lo)
-        todo = hi - lo > 1e-4 * np.maximum(hi, 1.0)
+            ok &= res["asa_seconds"].mean(axis=1) <= asa_f[wide] + 1e-9
+        hi[wide[ok]] = mid[ok]
+        lo[wide[~ok]] = mid[~ok]
+        wide = wide[hi[wide] - lo[wide] > 2.0]
+    if rows.size:
+        sub = flat[rows]
+        a_s, w_s = aht_f[rows][:, None], within_f[rows][:, None]
+        n0 = np.floor(lo[rows])
+        span = int((np.ceil(hi[rows]) - n0).max()) + 1
+        sl_tab = np.empty((span + 1,) + sub.shape)
+        asa_tab = np.empty_like(sl_tab)
+        b = staffing.erlang_b(sub, n0[:, None])
+        for j in range(span + 1):
+            n = (n0 + j)[:, None]
+            _, sl_tab[j], asa_tab[j] = staffing._metrics_int(sub, n, b, a_s, w_s)
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                b = np.where(sub > 0, sub * b / (n + 1.0 + sub * b), 0.0)
+        pick = np.arange(rows.size)
+        r_lo, r_hi = lo[rows], hi[rows]
+        for _ in range(_BISECTION_STEPS):
+            mid = 0.5 * (r_lo + r_hi)
+            base = np.floor(mid)
+            j = np.clip((base - n0).astype(int), 0, span - 1)
+            x = mid[:, None]
+            zeros = np.zeros_like(sub)
+            _, sl, asa_x = staffing._bracket(
+                sub, x, base[:, None], base[:, None] + 1.0,
+                (zeros, sl_tab[j, pick], asa_tab[j, pick]), (zeros, sl_tab[j + 1, pick], asa_tab[j + 1, pick]))
+            ok = sl.mean(axis=1) >= tgt_f[rows] - 1e-12
+            if asa_seconds is not None:
+                ok &= asa_x.mean(axis=1) <= asa_f[rows] + 1e-9
+            r_hi = np.where(ok, mid, r_hi)
+            r_lo = np.where(ok, r_lo, mid)
+            if np.all(r_hi - r_lo <= 1e-4 * np.maximum(r_hi, 1.0)):
+                break
+        hi[rows] = r_hi
+    hi = hi.reshape(shape)
     return np.where(volume > 0, hi, 0.0)
 
 

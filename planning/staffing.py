@@ -168,7 +168,8 @@ def erlang_c(load, agents, aht_seconds, within_seconds):
     lo = np.floor(x)
     hi = lo + 1.0
     b_lo = erlang_b(a, lo)
-    b_hi = np.where(x > lo, erlang_b(a, hi), b_lo)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        b_hi = np.where(a > 0, a * b_lo / (hi + a * b_lo), 0.0)  # one upward recursion step
     res_lo = _metrics_int(a, lo, b_lo, aht, t)
     res_hi = _metrics_int(a, hi, b_hi, aht, t)
     p_wait, sl, asa = _bracket(a, x, lo, hi, res_lo, res_hi)

@@ -215,7 +215,7 @@ def monthly_totals(plan: CapacityPlan) -> pd.DataFrame:
     """Weekly totals averaged per calendar month (FTE) and hires summed."""
     t = plan.totals.copy()
     t["month"] = t["week_start"].dt.tz_convert(None).dt.to_period("M").dt.to_timestamp()
-    fte = [c for c in t.columns if c.endswith("_fte") or c.startswith("headcount")]
+    fte = [c for c in t.columns if "_fte" in c or c.startswith("headcount")]
     agg = {**{c: "mean" for c in fte}, "hires": "sum"}
     return t.groupby("month", as_index=False).agg(agg)
 

@@ -1,0 +1,180 @@
+"""Capacity (leadership): long-range demand vs capacity, hiring plan, cost by vendor, weeks at risk.
+
+Thin page: inputs -> ``planning.capacity.plan_capacity`` (cached) -> charts and tables.
+The last computed plan is kept in ``st.session_state[CAPACITY_RESULT_KEY]`` for the
+Overview page.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from planning.capacity import (SHORT_WEEK_FTE, CapacityPlan, cost_by_vendor_quarter, monthly_totals,
+                               plan_capacity)
+from planning.capacity_demand import fallback_weekly_volume, horizon_weeks, long_range_weekly_volume
+from planning.domain import Operation
+from ui import common
+
+PAGE = {"title": "Capacity & hiring", "icon": ":material/trending_up:", "section": "Leadership", "order": 20}
+CAPACITY_RESULT_KEY = "capacity_plan"
+DEMAND_SOURCES = {"Long-range forecast": "forecast", "History, last year with trend (fast)": "history"}
+
+
+@st.cache_data(show_spinner="Forecasting long-range demand...", max_entries=8)
+def _weekly_volume(digest: str, who: str, months: int, source: str, _op: Operation) -> tuple[pd.DataFrame, str]:
+    if source == "history":
+        return fallback_weekly_volume(_op, horizon_weeks(months)), "history fallback"
+    return long_range_weekly_volume(_op, months)
+
+
+@st.cache_data(show_spinner="Choosing training classes (OR-Tools)...", max_entries=8)
+def _plan(digest: str, who: str, months: int, source: str, growth: float, attrition: float, freeze: int,
+          exits: tuple, time_limit: float, _op: Operation) -> CapacityPlan:
+    weekly, label = _weekly_volume(digest, who, months, source, _op)
+    return plan_capacity(_op, weekly, growth=growth, attrition_multiplier=attrition, freeze_weeks=freeze,
+                         site_exit=dict(exits), time_limit_s=time_limit, demand_source=label)
+
+
+def _inputs(op: Operation) -> dict:
+    c1, c2, c3 = st.columns(3)
+    months = c1.slider("Horizon (months)", 6, 24, 18, key="capacity_months")
+    source = c2.radio("Demand", list(DEMAND_SOURCES), key="capacity_source")
+    time_limit = c3.number_input("Solver time limit (s)", 5.0, 120.0, 15.0, step=5.0, key="capacity_time_limit")
+    with st.expander("Scenario levers", icon=":material/tune:"):
+        l1, l2, l3 = st.columns(3)
+        growth = l1.number_input("Volume growth (%)", -50.0, 200.0, 0.0, step=5.0, key="capacity_growth") / 100
+        attrition = l2.number_input("Attrition multiplier (x)", 0.0, 5.0, 1.0, step=0.25, key="capacity_attrition")
+        freeze = l3.number_input("Hiring freeze (weeks from now)", 0, 52, 0, key="capacity_freeze")
+        e1, e2 = st.columns(2)
+        exit_site = e1.selectbox("Site exit", ["(none)", *sorted(op.sites)], key="capacity_exit_site")
+        exit_date = e2.date_input("Exit date (UTC)", dt.date.today() + dt.timedelta(days=180), key="capacity_exit_date")
+    exits = () if exit_site == "(none)" else ((exit_site, pd.Timestamp(exit_date, tz="UTC")),)
+    return dict(months=months, source=DEMAND_SOURCES[source], growth=float(growth), attrition=float(attrition),
+                freeze=int(freeze), exits=exits, time_limit=float(time_limit))
+
+
+def _headline(plan: CapacityPlan, currency: str) -> None:
+    s = plan.summary()
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Cost over the horizon", common.fmt_money(plan.cost, currency),
+              help="Salary (incl. billing up to contract minimums) + hiring + training.")
+    c2.metric("Hires", common.fmt_number(sum(s["hires"].values()), "agents"))
+    c3.metric("Weeks short", f"{s['weeks_short']} of {s['weeks']} weeks",
+              delta=f"{s['weeks_short'] - s['weeks_short_no_hire']} vs hiring nobody", delta_color="inverse",
+              help=f"Weeks with at least {SHORT_WEEK_FTE} FTE of demand unmet.")
+    c4.metric("Optimality gap", common.fmt_share(plan.gap, 2),
+              help=f"Status {plan.status}; {plan.solve_seconds:.1f} s; lower bound "
+                   f"{common.fmt_money(plan.bound, currency)} vs objective {common.fmt_money(plan.objective, currency)} "
+                   "(cost + shortfall penalties).")
+
+
+def _demand_chart(plan: CapacityPlan, by: str) -> alt.LayerChart:
+    frame = plan.totals if by == "Week" else monthly_totals(plan).rename(columns={"month": "week_start"})
+    frame = frame.assign(period=frame["week_start"].dt.tz_localize(None) if frame["week_start"].dt.tz else frame["week_start"],
+                         served=frame["demand_fte"] - frame["short_fte"])
+    x = alt.X("period:T", title=f"{by} starting (UTC)")
+    lines = frame.melt("period", ["demand_fte", "supply_fte", "supply_fte_no_hire"], "measure", "fte")
+    lines["measure"] = lines["measure"].map({"demand_fte": "Demand", "supply_fte": "Capacity with the hiring plan",
+                                             "supply_fte_no_hire": "Capacity if we hire nobody"})
+    short = alt.Chart(frame).mark_area(color="#d62728", opacity=0.3).encode(
+        x=x, y=alt.Y("served:Q", title="FTE (productive, 40 h/week)"), y2="demand_fte:Q",
+        tooltip=[alt.Tooltip("period:T", title=by), alt.Tooltip("short_fte:Q", title="Short (FTE)", format=",.1f")])
+    line = alt.Chart(lines).mark_line().encode(
+        x=x, y=alt.Y("fte:Q", title="FTE (productive, 40 h/week)"),
+        color=alt.Color("measure:N", title=None, legend=alt.Legend(orient="bottom")),
+        strokeDash=alt.condition(alt.datum.measure == "Capacity if we hire nobody", alt.value([4, 3]), alt.value([1, 0])),
+        tooltip=[alt.Tooltip("period:T", title=by), "measure:N", alt.Tooltip("fte:Q", title="FTE", format=",.1f")])
+    return (short + line).properties(height=320)
+
+
+def _hiring_section(plan: CapacityPlan) -> None:
+    st.subheader("Hiring plan per site")
+    hires = plan.weekly[plan.weekly["hires"] > 0].copy()
+    if hires.empty:
+        common.empty_state("No hires needed", "Current staff covers demand over the horizon, or hiring is frozen.")
+        return
+    hires["month"] = hires["week_start"].dt.tz_localize(None).dt.to_period("M").dt.to_timestamp()
+    chart = alt.Chart(hires).mark_bar().encode(
+        x=alt.X("yearmonth(month):T", title="Class start month (UTC)"),
+        y=alt.Y("sum(hires):Q", title="Hires (agents starting training)"),
+        color=alt.Color("site:N", title="Site"),
+        tooltip=["site:N", alt.Tooltip("yearmonth(month):T", title="Month"),
+                 alt.Tooltip("sum(hires):Q", title="Hires (agents)")]).properties(height=260)
+    common.show_chart(chart, key="capacity_hires_chart")
+    classes = plan.classes.copy()
+    for col in ("requisition_week", "class_start", "productive_from", "fully_productive_from"):
+        classes[col] = classes[col].dt.strftime("%Y-%m-%d")
+    common.show_table(classes.rename(columns={"size": "size (agents)"}), key="capacity_classes",
+                      file_name="training_classes.csv")
+
+
+def _cost_section(plan: CapacityPlan, currency: str) -> None:
+    st.subheader("Cost by vendor per quarter")
+    cost = cost_by_vendor_quarter(plan)
+    chart = alt.Chart(cost).mark_bar().encode(
+        x=alt.X("quarter:N", title="Quarter"), y=alt.Y("total_cost:Q", title=f"Cost ({currency})"),
+        color=alt.Color("vendor:N", title="Vendor"),
+        tooltip=["vendor:N", "quarter:N", alt.Tooltip("total_cost:Q", title=f"Cost ({currency})", format=",.0f")],
+    ).properties(height=260)
+    common.show_chart(chart, key="capacity_cost_chart")
+    common.show_table(cost.rename(columns={c: f"{c} ({currency})" for c in ("salary_cost", "hiring_cost", "total_cost")}),
+                      key="capacity_cost", file_name="cost_by_vendor_quarter.csv")
+
+
+def _risk_section(plan: CapacityPlan) -> None:
+    st.subheader("Weeks at risk")
+    risky = plan.totals[plan.totals["short_fte"] >= SHORT_WEEK_FTE]
+    if risky.empty:
+        st.success("No week is short by more than half an FTE with this hiring plan.", icon=":material/check_circle:")
+        return
+    pairs = plan.pairs[plan.pairs["short_fte"] >= 0.05]
+    worst = {week: ", ".join(f"{q}/{m} {v:.1f}" for q, m, v in zip(g["queue"], g["market"], g["short_fte"]))
+             for week, g in pairs.sort_values("short_fte", ascending=False).groupby("week_start")}
+    worst = pd.Series(worst, name="short pairs (FTE)", dtype=object)
+    table = risky.set_index("week_start")[["demand_fte", "supply_fte", "short_fte"]].join(worst).reset_index()
+    table["week_start"] = table["week_start"].dt.strftime("%Y-%m-%d")
+    table = table.rename(columns={"week_start": "week (UTC)", "demand_fte": "demand (FTE)",
+                                  "supply_fte": "capacity (FTE)", "short_fte": "short (FTE)"})
+    common.show_table(table.round(1), key="capacity_risk", file_name="weeks_at_risk.csv")
+
+
+def render() -> None:
+    st.title("Capacity & hiring")
+    who = common.principal()
+    op = common.require_operation(who)
+    loaded = common.load_inputs()
+    st.caption(common.data_caption(op, loaded.label))
+    params = _inputs(op)
+    if not st.toggle("Compute the plan", key="capacity_run",
+                     help="Forecasts 12-18 months and solves the hiring model; takes 10-60 s the first time."):
+        common.empty_state("Hiring plan not computed yet",
+                           "Switch on **Compute the plan** to forecast demand and choose training classes per site.",
+                           icon=":material/trending_up:")
+        return
+    try:
+        plan = _plan(loaded.digest, who.label, params["months"], params["source"], params["growth"],
+                     params["attrition"], params["freeze"], params["exits"], params["time_limit"], op)
+    except (ValueError, RuntimeError) as exc:
+        common.error_box(f"The capacity plan could not be computed: {exc}",
+                         "Check the hiring table on the Data page, or shorten the horizon.")
+        return
+    st.session_state[CAPACITY_RESULT_KEY] = plan
+    currency = op.settings.currency
+    st.caption(f"Demand: {plan.demand_source}; scheduling efficiency x{plan.problem.efficiency:.2f}; "
+               f"{plan.problem.T} weeks from {plan.problem.weeks[0]:%Y-%m-%d} (UTC).")
+    for line in plan.warnings:
+        st.warning(common.plain(line), icon=":material/warning:")
+    for line in plan.check:
+        st.error(common.plain(f"Checker: {line}"), icon=":material/error:")
+    _headline(plan, currency)
+    st.subheader("Demand vs capacity")
+    by = st.radio("Show by", ["Week", "Month"], horizontal=True, key="capacity_by")
+    common.show_chart(_demand_chart(plan, by), key="capacity_demand_chart")
+    st.caption("Red area: demand not covered (FTE). Dashed: capacity if nobody is hired. Capacity counts trainees "
+               "as 0 and nesting agents at their ramp-up productivity.")
+    _hiring_section(plan)
+    _cost_section(plan, currency)
+    _risk_section(plan)

@@ -30,6 +30,7 @@ from pydantic import ValidationError
 from planning.domain import Certification, Event, Market, Operation, Queue, Settings, ShiftTemplate, Site
 from planning.schema import TABLES, Table
 from planning.validation import (
+    MAX_ITEMISED,
     RawTable,
     ValidationReport,
     check_columns,
@@ -114,7 +115,7 @@ def read_csv_bytes(data: bytes, table: Table, file: str, report: ValidationRepor
     """CSV bytes -> RawTable of strings, reporting encoding and layout problems."""
     if not data.strip():
         report.add(file, None, None, None, f"file is empty; it needs a header row "
-                   f"({','.join(table.column_names)}) and one row per {table.name[:-1] or table.name}")
+                   f"({','.join(table.column_names)}) and its rows ({table.description})")
         return None
     what = _sniff_binary(data)
     if what:
@@ -154,8 +155,12 @@ def read_csv_bytes(data: bytes, table: Table, file: str, report: ValidationRepor
     for w in caught:
         for line_no, expected, saw in re.findall(r"line (\d+): expected (\d+) fields, saw (\d+)", str(w.message)):
             skipped.append(int(line_no))
-            report.add(file, None, int(line_no), None, f"row has {saw} values but the header has "
-                       f"{expected} columns (a stray comma or an unquoted comma in text?); fix or quote it")
+            if len(skipped) <= MAX_ITEMISED:
+                report.add(file, None, int(line_no), None, f"row has {saw} values but the header has "
+                           f"{expected} columns (a stray comma or an unquoted comma in text?); fix or quote it")
+    if len(skipped) > MAX_ITEMISED:
+        report.add(file, None, skipped[MAX_ITEMISED], None, f"... and {len(skipped) - MAX_ITEMISED:,} more rows "
+                   "with more values than the header has columns")
     frame.columns = [str(c).strip() for c in frame.columns]
     rows = np.arange(len(frame)) + 2
     if skipped:

@@ -44,6 +44,7 @@ from scipy.special import gammaincc, gammaln
 MAX_AGENTS = 1_000_000  # a requirement above this is reported as unreachable
 _Q_UNDERFLOW = 1e-250  # below this the incomplete-gamma ratio loses precision
 _ERLANG_A_TAIL = 1e-15  # truncation of the M/M/N+M chain (probability mass ignored)
+_UNIFORMISATION_MAX = 20_000.0  # above this L t use a sparse matrix exponential
 
 
 class UnreachableTarget(ValueError):
@@ -173,7 +174,7 @@ def erlang_c(load, agents, aht_seconds, within_seconds):
     res_lo = _metrics_int(a, lo, b_lo, aht, t)
     res_hi = _metrics_int(a, hi, b_hi, aht, t)
     p_wait, sl, asa = _bracket(a, x, lo, hi, res_lo, res_hi)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         occ = np.where(x > 0, np.minimum(1.0, a / x), np.where(a > 0, 1.0, 0.0))
     return {"p_wait": p_wait, "service_level": sl, "asa_seconds": asa, "occupancy": occ}
 
@@ -358,17 +359,39 @@ def erlang_a_int(load, agents, aht_seconds, within_seconds, patience_seconds):
 
 def _absorbed_by(rates, weights, t):
     """Mass absorbed by time t in a pure-death chain (state i -> i-1 at rates[i],
-    state 0 -> absorbed) started from ``weights`` over states."""
-    size = rates.size
+    state 0 -> absorbed) started from ``weights`` over states.
+
+    Uniformisation (Jensen's method): with L >= every rate, the chain is a discrete
+    chain stepping at Poisson(L t) epochs; the absorbed mass is the Poisson mixture of
+    the mass absorbed within k steps.  Falls back to a sparse matrix exponential when
+    L t is very large."""
     keep = np.flatnonzero(weights > _ERLANG_A_TAIL * max(weights.sum(), 1e-300))
     if keep.size == 0:
         return 0.0
     size = int(keep.max()) + 1
     rates, weights = rates[:size], weights[:size]
-    # generator over states 0..size-1 (absorbing state dropped: mass leaving = absorbed)
-    gen = sparse.diags([-rates, rates[1:]], [0, -1], shape=(size, size), format="csr")
-    left = expm_multiply((gen * t).T.tocsr(), weights)
-    return float(weights.sum() - np.clip(left, 0, None).sum())
+    lam_t = float(rates.max()) * t
+    if lam_t > _UNIFORMISATION_MAX:
+        gen = sparse.diags([-rates, rates[1:]], [0, -1], shape=(size, size), format="csr")
+        left = expm_multiply((gen * t).T.tocsr(), weights)
+        return float(weights.sum() - np.clip(left, 0, None).sum())
+    step = rates / rates.max()
+    steps = int(lam_t + 8.0 * math.sqrt(lam_t) + 20)
+    log_pois = -lam_t + np.arange(steps + 1) * math.log(max(lam_t, 1e-300)) - gammaln(
+        np.arange(steps + 1) + 1.0)
+    pois_tail = 1.0 - np.cumsum(np.exp(log_pois))  # P(N > k)
+    v = weights.astype(float).copy()
+    absorbed = 0.0
+    for k in range(steps):
+        out = v * step
+        gained = out[0]
+        v = v - out
+        v[:-1] += out[1:]
+        # mass absorbed at jump k+1 counts if at least k+1 jumps happen by t
+        absorbed += gained * (pois_tail[k] if k < steps else 0.0)
+        if v.sum() < _ERLANG_A_TAIL:
+            break
+    return float(absorbed)
 
 
 def erlang_a(load, agents, aht_seconds, within_seconds, patience_seconds):

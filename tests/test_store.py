@@ -121,8 +121,10 @@ url, worker, count, go = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.ar
 store = Store(url)
 levers = [{"kind": "volume_change", "percent": p} for p in (5, 10, 15)]
 import os
+print("ready", flush=True)
 while not os.path.exists(go):
-    time.sleep(0.01)
+    time.sleep(0.005)
+started = time.perf_counter()
 ok, errors = 0, []
 for i in range(count):
     try:
@@ -130,7 +132,7 @@ for i in range(count):
         ok += 1
     except Exception as exc:
         errors.append(f"{type(exc).__name__}: {exc}"[:200])
-print(json.dumps({"ok": ok, "errors": errors}))
+print(json.dumps({"ok": ok, "errors": errors, "seconds": time.perf_counter() - started}))
 """
 
 
@@ -141,7 +143,8 @@ def test_eight_processes_save_concurrently_without_losses(db_url, tmp_path):
     procs = [subprocess.Popen([PY, "-c", WORKER, db_url, str(w), str(per_worker), str(go)], cwd=ROOT,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for w in range(workers)]
-    time.sleep(1.0)
+    for proc in procs:  # every worker has imported and opened the store: start together
+        assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
     go.touch()
     reports = []
     for proc in procs:

@@ -19,7 +19,7 @@ from planning.timezones import (
 )
 
 ZONES = ["Europe/Dublin", "America/Chicago", "Asia/Kolkata", "Asia/Kathmandu", "Asia/Manila",
-         "America/Sao_Paulo", "Australia/Lord_Howe", "UTC"]
+         "America/Sao_Paulo", "Australia/Lord_Howe", "America/Santiago", "UTC"]
 T = pd.Timestamp
 
 
@@ -77,6 +77,12 @@ def test_local_day_interval_counts(day, zone, count):
     starts = local_day_intervals(day, zone, 30)
     assert len(starts) == count
     assert starts[0].tz_convert(zone).strftime("%H:%M") == "00:00"
+
+
+def test_day_whose_midnight_does_not_exist_starts_at_the_transition():
+    # Chile springs forward at 24:00: 2026-09-06 00:00 does not exist, the day starts at 01:00 -03.
+    starts = local_day_intervals("2026-09-06", "America/Santiago", 30)
+    assert len(starts) == 46 and starts[0] == T("2026-09-06 04:00Z")
 
 
 @settings(max_examples=60, deadline=None)

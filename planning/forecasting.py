@@ -44,16 +44,26 @@ def _backend(op: Operation, backend: str | None) -> tuple[str | None, str | None
     return chosen or "process", address
 
 
+def _volume(op: Operation, pairs: list[tuple[str, str]] | None) -> pd.DataFrame:
+    if not pairs:
+        return op.volume
+    keys = pd.MultiIndex.from_frame(op.volume[["queue", "market"]])
+    return op.volume[keys.isin(list(pairs))]
+
+
 def run_forecast(op: Operation, weeks: int, progress: Progress | None = None, *, backend: str | None = None,
                  workers: int | None = None, selection: pd.DataFrame | None = None, use_cache: bool = True,
-                 config: ForecastConfig | None = None) -> ForecastRun:
-    """The full forecast run (forecast, components, backtest, selection, warnings)."""
+                 config: ForecastConfig | None = None, pairs: list[tuple[str, str]] | None = None) -> ForecastRun:
+    """The full forecast run (forecast, components, backtest, selection, warnings).
+
+    pairs : only these (queue, market) series (default: all).
+    """
     if weeks < 1:
         raise ValueError("weeks must be at least 1")
     minutes = op.settings.interval_minutes
     horizon = int(weeks * 7 * 24 * 60 // minutes)
     chosen, address = _backend(op, backend)
-    return forecast_volume(op.volume, horizon, events=events_frame(op), calendars=calendars(op),
+    return forecast_volume(_volume(op, pairs), horizon, events=events_frame(op), calendars=calendars(op),
                            config=config, progress=progress, backend=chosen, workers=workers,
                            selection=selection, use_cache=use_cache, interval_minutes=minutes,
                            dask_address=address)
@@ -77,7 +87,8 @@ def backtest_operation(op: Operation, weeks: int | None = None, progress: Progre
     return run_forecast(op, weeks, progress, **kwargs)
 
 
-def long_range_operation(op: Operation, months: int = 18, progress: Progress | None = None) -> LongRangeRun:
+def long_range_operation(op: Operation, months: int = 18, progress: Progress | None = None,
+                         pairs: list[tuple[str, str]] | None = None) -> LongRangeRun:
     """Daily / weekly / monthly forecasts ``months`` ahead from the full history."""
-    return long_range(op.volume, months=months, events=events_frame(op), calendars=calendars(op),
+    return long_range(_volume(op, pairs), months=months, events=events_frame(op), calendars=calendars(op),
                       progress=progress)

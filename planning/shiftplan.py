@@ -130,6 +130,7 @@ def _configure(solver: pywraplp.Solver, opts: PlanOptions, seconds: float) -> py
 # rounded solution); larger ones use LP + repaired rounding, which reaches a small gap
 # in a fraction of the time (measured in bench/plan.py, see docs/shiftplan.md).
 DIRECT_MIP_MAX_VARIABLES = 15_000
+MIN_LP_SECONDS = 600.0
 
 
 def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions | None = None,
@@ -158,7 +159,9 @@ def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions |
     say(f"Model: {size['variables']:,} variables ({size['integer_variables']:,} integer), "
         f"{size['constraints']:,} constraints")
     say("Solving the LP relaxation")
-    relaxed = lp_relaxation(model, opts, max(1.0, deadline - time.perf_counter()))
+    # The LP relaxation and the first rounding always finish (an answer always comes
+    # back); the time limit bounds the search for better integer solutions.
+    relaxed = lp_relaxation(model, opts, max(MIN_LP_SECONDS, deadline - time.perf_counter()))
     lp_bound = relaxed.objective if relaxed.ok else math.nan
     say(f"LP bound {lp_bound:,.0f}" if relaxed.ok else f"LP relaxation: {relaxed.status}")
     method = "mip" if size["variables"] <= DIRECT_MIP_MAX_VARIABLES or not relaxed.ok else "lp-round"
@@ -175,6 +178,10 @@ def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions |
             model.values = np.array([v.solution_value() for v in solver.variables()])
             objective = solver.Objective().Value()
             bound = solver.Objective().BestBound()
+        elif relaxed.ok:  # no integer solution in time: fall back to the rounding
+            say("No MIP solution in time; rounding the LP instead")
+            status, objective, values = round_and_fix(model, relaxed, opts, deadline, say)
+            model.values, bound = values, lp_bound
         else:
             objective = bound = math.nan
     else:

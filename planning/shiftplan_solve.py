@@ -177,7 +177,9 @@ def round_and_fix(model, relaxed: Relaxed, opts, deadline: float, say):
             fixed = dive(relaxed, deadline, opts.seed, say)
         else:
             heads = repair(relaxed, prefer, opts.seed)
-            fixed = None if heads is None else solve_fixed(relaxed, heads, max(1.0, left), opts.seed)
+            first = best is None  # the first rounding always gets to finish
+            fixed = None if heads is None else solve_fixed(relaxed, heads, 600.0 if first else max(1.0, left),
+                                                          opts.seed)
         if fixed is None:
             continue
         gap = (fixed[0] - relaxed.objective) / max(abs(fixed[0]), 1e-9)

@@ -249,3 +249,17 @@ def test_cli_erlang_json_and_text(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["erlang", "--volume", "100", "--interval-minutes", "30", "--aht", "180", "--within", "20"])
     assert exc.value.code == 2
+
+
+def test_erlang_page_renders_published_example():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_string("import ui.erlang as page\npage.render()", default_timeout=60)
+    at.run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Agents"].startswith("14 ") and metrics["Service level"] == "88.8%"
+    at.radio(key="erlang_mode").set_value("Service level of a staffing").run()
+    at.toggle(key="erlang_use_patience").set_value(True).run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert not at.exception and metrics["Service level"] == "91.7%" and "Abandoned" in metrics

@@ -211,6 +211,18 @@ def plan_capacity(op: Operation, weekly_volume: pd.DataFrame, *, efficiency: flo
         seed=op.settings.random_seed, demand_source=demand_source)
 
 
+def apply_levers_weekly(op: Operation, weekly_volume: pd.DataFrame, levers) -> tuple[Operation, pd.DataFrame]:
+    """Scenario levers (``planning.levers``) on an operation and a weekly volume frame.
+
+    Dated volume levers act on whole weeks: a week is in range when its Monday is.
+    """
+    from planning.levers import apply_levers  # noqa: PLC0415 - keeps the import graph light
+
+    frame = weekly_volume.rename(columns={"week_start": "timestamp"})
+    op, frame = apply_levers(op, frame, levers)
+    return op, frame.rename(columns={"timestamp": "week_start"})
+
+
 def monthly_totals(plan: CapacityPlan) -> pd.DataFrame:
     """Weekly totals averaged per calendar month (FTE) and hires summed."""
     t = plan.totals.copy()

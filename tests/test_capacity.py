@@ -177,6 +177,19 @@ def test_growth_needs_more_hires_and_site_exit_moves_work(growing):
     assert gone.hires_by_site["S0"] > base.hires_by_site["S0"]
 
 
+def test_scenario_levers_reach_the_plan(growing):
+    from planning.capacity import apply_levers_weekly
+    from planning.levers import RemoveSite, VolumeChange
+
+    op, frame, base = growing
+    op2, frame2 = apply_levers_weekly(op, frame, [VolumeChange(percent=30), RemoveSite(site="S1")])
+    assert_allclose(frame2["volume"].sum(), 1.3 * frame["volume"].sum())
+    plan = solve(op2, frame2, gap_target=0.005)
+    assert plan.problem.sites == ["S0"]
+    assert plan.hires_by_site["S0"] > base.hires_by_site["S0"]
+    assert plan.weeks_short >= base.weeks_short
+
+
 # --- the independent checker ---------------------------------------------------------------
 
 def test_plan_respects_caps_class_sizes_and_the_checker_agrees(growing):

@@ -169,8 +169,8 @@ def _shift_cols(tz: str) -> list[Col]:
     return [Col(k, h.format(tz=tz), *SHIFT_FORMATS[k]) for k, h in SHIFT_HEADERS.items()]
 
 
-def _vendor_sheet(wb, result, layout: Layout, vendor: str, taken: set[str]) -> None:
-    ws = wb.create_sheet(safe_sheet_title(vendor, taken))
+def _vendor_sheet(wb, result, layout: Layout, vendor: str, title: str) -> None:
+    ws = wb.create_sheet(title)
     row = layout.title(ws, 1, f"Shifts: {sheet_text(vendor)}",
                        "Local times are in each site's own time zone, named in the column headers (Excel "
                        "stores no time zones); UTC start/end for reference. To propose changes, edit "
@@ -318,6 +318,16 @@ def _about(wb, layout, names: list[str]):
     finish_sheet(ws, "A3")
 
 
+RESERVED_TITLES = ("summary", "coverage", "coverage detail", "requirements", "forecast", "hiring plan",
+                   "assumptions", "about", "workload")
+
+
+def vendor_sheet_titles(result, vendor: str | None = None) -> dict[str, str]:
+    """``{vendor: worksheet title}`` as ``build_workbook`` names the vendor sheets."""
+    taken = set(RESERVED_TITLES)
+    return {v: safe_sheet_title(v, taken) for v in ([vendor] if vendor else frames.vendors(result))}
+
+
 def build_workbook(result, *, scenario: str = "Base plan", vendor: str | None = None) -> Workbook:
     """The plan workbook for ``result``; with ``vendor``, that vendor's own workbook."""
     if vendor is not None and vendor not in frames.vendors(result):
@@ -325,11 +335,9 @@ def build_workbook(result, *, scenario: str = "Base plan", vendor: str | None = 
     wb = Workbook()
     wb.remove(wb.active)
     layout = Layout(result.operation.settings.currency)
-    taken = {"summary", "coverage", "coverage detail", "requirements", "forecast", "hiring plan",
-             "assumptions", "about", "workload"}
     _summary(wb, result, layout, scenario, vendor)
-    for v in ([vendor] if vendor else frames.vendors(result)):
-        _vendor_sheet(wb, result, layout, v, taken)
+    for v, title in vendor_sheet_titles(result, vendor).items():
+        _vendor_sheet(wb, result, layout, v, title)
     if vendor is None:
         _coverage(wb, result, layout)
         _coverage_detail(wb, result, layout)

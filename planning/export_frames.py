@@ -151,9 +151,10 @@ def settings_rows(result) -> pd.DataFrame:
     op = result.operation
     rows = []
     fields = type(op.settings).model_fields
-    for name, info in fields.items():
-        rows.append({"section": "settings", "item": name, "value": getattr(op.settings, name),
-                     "note": info.description or ""})
+    for name, value in op.settings.model_dump(mode="json").items():
+        info = fields.get(name)
+        rows.append({"section": "settings", "item": name, "value": value,
+                     "note": (info.description if info else None) or ""})
     options = getattr(result.plan, "options", None)
     if options is not None and dataclasses.is_dataclass(options):
         for f in dataclasses.fields(options):

@@ -35,7 +35,7 @@ def tiny_result(days: int = 2) -> PipelineResult:
     live = day_profile({(6, 12): 3, (12, 20): 5, (20, 23): 2}, days=days)
     work = day_profile({(0, 24): 2.0}, days=days)
     req = requirements(op, {EVIL_QUEUE: live, "spam": [0.0] * len(work)},
-                       workload={"spam": work})
+                       workload={"spam": work, EVIL_QUEUE: [0.6 * v for v in live]})  # live at 60% occupancy
     req.loc[req["queue"] == "spam", "required_agents"] = 2.0 / 0.95
     plan = solve_plan(op, req, PlanOptions(time_limit_seconds=20))
     assert plan.ok, plan.status

@@ -48,8 +48,7 @@ class PlanOptions:
     gap_target : stop at this relative gap (0.005 = 0.5%)
     seed : solver random seed
     backend : a ``pywraplp`` solver id: "SCIP" or "HIGHS"
-    lp_bound : also solve the LP relaxation first and report its bound (and use its
-        rounded-up solution as a hint)
+    method : "auto" picks the direct MIP for small models and LP rounding for large ones
     """
 
     weekly_tours: bool = False
@@ -58,7 +57,7 @@ class PlanOptions:
     gap_target: float | None = None
     seed: int | None = None
     backend: str = DEFAULT_BACKEND
-    lp_bound: bool = True
+    method: str = "auto"  # "auto" | "mip" (always the MIP) | "lp-round" (always the rounding)
 
 
 @dataclass
@@ -109,7 +108,7 @@ def _resolve(op: Operation, options: PlanOptions | None) -> PlanOptions:
         gap_target=s.solver_gap_target if options.gap_target is None else options.gap_target,
         seed=s.random_seed if options.seed is None else options.seed,
         backend=options.backend.upper(),
-        lp_bound=options.lp_bound,
+        method=options.method,
     )
 
 
@@ -164,7 +163,11 @@ def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions |
     relaxed = lp_relaxation(model, opts, max(MIN_LP_SECONDS, deadline - time.perf_counter()))
     lp_bound = relaxed.objective if relaxed.ok else math.nan
     say(f"LP bound {lp_bound:,.0f}" if relaxed.ok else f"LP relaxation: {relaxed.status}")
-    method = "mip" if size["variables"] <= DIRECT_MIP_MAX_VARIABLES or not relaxed.ok else "lp-round"
+    method = opts.method
+    if method == "auto":
+        method = "mip" if size["variables"] <= DIRECT_MIP_MAX_VARIABLES else "lp-round"
+    if not relaxed.ok:
+        method = "mip"
     size["method"] = method
     if method == "mip":
         say(f"Solving the MIP with {opts.backend} (gap target {opts.gap_target:.2%})")

@@ -124,13 +124,14 @@ def kills(url: str, rounds: int, size: int = 150) -> None:
           f"{partial} partial, integrity_check {check}")
 
 
-def rerun(weeks: int) -> None:
+def rerun(weeks: int, time_limit: float | None) -> None:
     from planning.scenarios import Scenario, load_base, run_scenario
 
     op = load_base(str(ROOT / "data" / "sample"))
-    base = Scenario(name="baseline", base="data/sample", settings={"weeks": weeks})
+    settings = {"weeks": weeks, "time_limit_seconds": time_limit}
+    base = Scenario(name="baseline", base="data/sample", settings=settings)
     queue = sorted(op.queues)[0]
-    one = Scenario(name="one lever", base="data/sample", settings={"weeks": weeks},
+    one = Scenario(name="one lever", base="data/sample", settings=settings,
                    levers=[{"kind": "volume_change", "queue": queue, "percent": 20}])
     for label, s in (("baseline (forecast computed or read from disk cache)", base),
                      ("one-lever scenario (cached base forecast)", one)):
@@ -138,8 +139,9 @@ def rerun(weeks: int) -> None:
         result = run_scenario(s, operation=op)
         seconds = time.perf_counter() - t0
         stages = ", ".join(f"{k} {v:.1f}" for k, v in getattr(result, "timings", {}).items())
-        print(f"re-run on the sample ({weeks} week): {label}: {seconds:.1f} s  [{stages}]  "
-              f"cost {result.kpis.get('cost', float('nan')):,.0f}")
+        limit = f"{time_limit:g} s" if time_limit else "settings default"
+        print(f"re-run on the sample ({weeks} week, solver limit {limit}): {label}: {seconds:.1f} s  "
+              f"[{stages}]  cost {result.kpis.get('cost', float('nan')):,.0f}, status {result.kpis.get('status')}")
 
 
 def main() -> None:
@@ -148,11 +150,16 @@ def main() -> None:
     ap.add_argument("--saves", type=int, default=100)
     ap.add_argument("--kills", type=int, default=10)
     ap.add_argument("--weeks", type=int, default=1)
+    ap.add_argument("--time-limit", type=float, default=None, help="solver time limit for the re-run [s]")
+    ap.add_argument("--only-run", action="store_true", help="only the pipeline re-run timing")
     ap.add_argument("--pg", action="store_true", help="also run 1-2 against a throw-away local PostgreSQL")
     ap.add_argument("--skip-run", action="store_true", help="skip the pipeline re-run timing")
     args = ap.parse_args()
     print(f"cpus: {os.cpu_count()}  (shared machine: figures are noisy)")
     with tempfile.TemporaryDirectory(prefix="wfm-bench-") as tmp:
+        if args.only_run:
+            rerun(args.weeks, args.time_limit)
+            return
         tmp = Path(tmp)
         concurrent_saves(f"sqlite:///{tmp / 'saves.db'}", args.workers, args.saves, tmp)
         kills(f"sqlite:///{tmp / 'kills.db'}", args.kills)
@@ -164,7 +171,7 @@ def main() -> None:
                 kills(fresh_database(admin), args.kills)
     if not args.skip_run:
         try:
-            rerun(args.weeks)
+            rerun(args.weeks, args.time_limit)
         except Exception as exc:  # the pipeline may not be complete in this checkout
             print(f"re-run timing not available: {type(exc).__name__}: {exc}")
 

@@ -161,7 +161,9 @@ def _add_adjustments(op: Operation, rows: list[dict]) -> Operation:
     new = pd.DataFrame(rows, columns=list(ADJUSTMENT_COLUMNS))
     new["start"] = pd.to_datetime(new["start"], utc=True)
     new["end"] = pd.to_datetime(new["end"], utc=True)
-    new["max_headcount"] = new["max_headcount"].astype("Int64")
+    # float with NaN = "no cap" (whole numbers otherwise): every consumer reads NaN as missing,
+    # while pandas' <NA> (Int64) breaks plain float()/comparison code.
+    new["max_headcount"] = pd.to_numeric(new["max_headcount"], errors="coerce").astype(float)
     new["shrinkage"] = new["shrinkage"].astype(float)
     old = op.site_adjustments
     frame = new if old is None or old.empty else pd.concat([old, new], ignore_index=True)

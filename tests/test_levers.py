@@ -163,7 +163,7 @@ def test_aht_learning_curve_decays_linearly():
 def test_training_raises_shrinkage_for_one_week_only():
     op = parse_lever(EXAMPLES[4]).apply_operation(small_op())
     adj = op.site_adjustments
-    assert len(adj) == 1 and adj.loc[0, "site"] == "A"
+    assert len(adj) == 1 and adj.loc[0, "site"] == "A" and pd.isna(adj.loc[0, "max_headcount"])
     assert adj.loc[0, "shrinkage"] == pytest.approx(0.2 + 8 / 40)
     assert adj.loc[0, "end"] - adj.loc[0, "start"] == pd.Timedelta(days=7)
     heavy = parse_lever({"kind": "training", "week_start": "2026-03-02", "hours_per_agent": 40}).apply_operation(op)
@@ -279,7 +279,7 @@ def test_planner_levers_move_cost_and_hours_the_right_way():
 
 
 def test_training_week_needs_more_paid_hours():
-    # Training rows carry a nullable (<NA>) max_headcount: the planner must read them as "no cap".
+    # Training rows carry no cap (NaN max_headcount): the planner must read them as "no cap".
     base, _, _ = plan()
     trained, _, _ = plan([{"kind": "training", "week_start": "2026-03-02", "hours_per_agent": 12}])
     assert trained.kpis["paid_hours"] > base.kpis["paid_hours"]

@@ -36,8 +36,15 @@ from planning.capacity_problem import CapacityProblem, build_problem
 from planning.domain import Operation
 
 SHORT_WEEK_FTE = 0.5
-"""A week counts as short when at least this many FTE of demand are unmet (smaller gaps
-are rounding)."""
+SHORT_WEEK_SHARE = 0.01
+"""A week counts as short when the unmet demand is at least SHORT_WEEK_FTE and at least
+SHORT_WEEK_SHARE of the week's demand (smaller gaps are rounding, not risk)."""
+
+
+def short_weeks(totals: pd.DataFrame, short: str = "short_fte") -> pd.Series:
+    """Boolean per row of ``totals``: is the week short."""
+    limit = np.maximum(SHORT_WEEK_FTE, SHORT_WEEK_SHARE * totals["demand_fte"])
+    return totals[short] >= limit
 UNCERTIFIED = "(no certified site)"
 
 
@@ -63,11 +70,11 @@ class CapacityPlan:
 
     @property
     def weeks_short(self) -> int:
-        return int((self.totals["short_fte"] >= SHORT_WEEK_FTE).sum())
+        return int(short_weeks(self.totals).sum())
 
     @property
     def weeks_short_no_hire(self) -> int:
-        return int((self.totals["short_fte_no_hire"] >= SHORT_WEEK_FTE).sum())
+        return int(short_weeks(self.totals, "short_fte_no_hire").sum())
 
     @property
     def hires_by_site(self) -> dict[str, int]:

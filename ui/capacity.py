@@ -12,8 +12,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from planning.capacity import (SHORT_WEEK_FTE, CapacityPlan, cost_by_vendor_quarter, monthly_totals,
-                               plan_capacity)
+from planning.capacity import (SHORT_WEEK_FTE, SHORT_WEEK_SHARE, CapacityPlan, cost_by_vendor_quarter,
+                               monthly_totals, plan_capacity, short_weeks)
 from planning.capacity_demand import fallback_weekly_volume, horizon_weeks, long_range_weekly_volume
 from planning.domain import Operation
 from ui import common
@@ -64,7 +64,7 @@ def _headline(plan: CapacityPlan, currency: str) -> None:
     c2.metric("Hires", common.fmt_number(sum(s["hires"].values()), "agents"))
     c3.metric("Weeks short", f"{s['weeks_short']} of {s['weeks']} weeks",
               delta=f"{s['weeks_short'] - s['weeks_short_no_hire']} vs hiring nobody", delta_color="inverse",
-              help=f"Weeks with at least {SHORT_WEEK_FTE} FTE of demand unmet.")
+              help=f"Weeks with at least {SHORT_WEEK_FTE} FTE and {SHORT_WEEK_SHARE:.0%} of demand unmet.")
     c4.metric("Optimality gap", common.fmt_share(plan.gap, 2),
               help=f"Status {plan.status}; {plan.solve_seconds:.1f} s; lower bound "
                    f"{common.fmt_money(plan.bound, currency)} vs objective {common.fmt_money(plan.objective, currency)} "
@@ -126,9 +126,10 @@ def _cost_section(plan: CapacityPlan, currency: str) -> None:
 
 def _risk_section(plan: CapacityPlan) -> None:
     st.subheader("Weeks at risk")
-    risky = plan.totals[plan.totals["short_fte"] >= SHORT_WEEK_FTE]
+    risky = plan.totals[short_weeks(plan.totals)]
     if risky.empty:
-        st.success("No week is short by more than half an FTE with this hiring plan.", icon=":material/check_circle:")
+        st.success(f"No week is short by {SHORT_WEEK_SHARE:.0%} of demand or more with this hiring plan.",
+                   icon=":material/check_circle:")
         return
     pairs = plan.pairs[plan.pairs["short_fte"] >= 0.05]
     worst = {week: ", ".join(f"{q}/{m} {v:.1f}" for q, m, v in zip(g["queue"], g["market"], g["short_fte"]))

@@ -279,3 +279,41 @@ def test_cli_json_and_workbook(tmp_path, capsys):
     assert main(["capacity", str(folder), "--months", "40", "--json"]) == 2
     assert main(["capacity", str(folder), "--json", "--site-exit", "NOPE=2027-01-01"]) == 2
     assert main(["capacity", str(tmp_path / "missing"), "--json"]) == 2
+
+
+# --- the page -------------------------------------------------------------------------------
+
+def _page_script():
+    from types import SimpleNamespace
+
+    from tests.test_capacity import hiring_row, make_op
+    from ui import capacity, common
+
+    op = make_op(hiring=[hiring_row("S0", current_headcount=2, monthly_attrition=0.05)])
+    saved = common.principal, common.require_operation, common.load_inputs
+    try:  # patched for this script run only: the module is shared with other tests
+        common.principal = lambda: SimpleNamespace(label="test")
+        common.require_operation = lambda who=None: op
+        common.load_inputs = lambda: SimpleNamespace(label="synthetic", digest="capacity-test")
+        capacity.render()
+    finally:
+        common.principal, common.require_operation, common.load_inputs = saved
+
+
+def test_page_renders_the_plan():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_page_script, default_timeout=120)
+    at.run()
+    assert not at.exception
+    at.radio(key="capacity_source").set_value("History, last year with trend (fast)")
+    at.slider(key="capacity_months").set_value(6)
+    at.toggle(key="capacity_run").set_value(True)
+    at.run()
+    assert not at.exception and not at.error
+    labels = [m.label for m in at.metric]
+    assert labels == ["Cost over the horizon", "Hires", "Weeks short", "Optimality gap"]
+    assert at.metric[1].value != "0 agents"
+    at.radio(key="capacity_by").set_value("Month")
+    at.run()
+    assert not at.exception

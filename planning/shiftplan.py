@@ -236,7 +236,8 @@ def simulate_plan(op: Operation, requirements: pd.DataFrame, plan: PlanResult,
                   replications: int = SIMULATION_REPLICATIONS) -> pd.DataFrame | None:
     """Run the plan's planned agents through the discrete-event simulator
     (``planning.simulate.simulate_staffing``) and fill ``plan.queues['simulated']``:
-    the volume-weighted simulated attainment per queue x market.  Returns the
+    the volume-weighted simulated attainment per queue x market, over the arrivals
+    whose deadline falls inside the horizon (as the predicted figure).  Returns the
     simulator's per-interval frame (None if the plan has no solution)."""
     from planning.simulate import simulate_staffing
 
@@ -246,8 +247,13 @@ def simulate_plan(op: Operation, requirements: pd.DataFrame, plan: PlanResult,
         plan.coverage[["timestamp", "queue", "market", "planned"]], on=["timestamp", "queue", "market"],
         how="left").fillna({"planned": 0.0})
     sim = simulate_staffing(frame, op, replications=replications, agents_column="planned")
+    # Compare like with like: only arrivals whose deadline falls inside the horizon (the
+    # model may leave later deadlines to the next plan; the predicted level skips them too).
+    judged = plan.coverage[["timestamp", "queue", "market", "predicted_service_level"]]
     both = sim.merge(frame[["timestamp", "queue", "market", "volume"]], on=["timestamp", "queue", "market"])
-    both = both[both["simulated_service_level"].notna() & (both["volume"] > 0)]
+    both = both.merge(judged, on=["timestamp", "queue", "market"], how="left")
+    both = both[both["simulated_service_level"].notna() & both["predicted_service_level"].notna()
+                & (both["volume"] > 0)]
     both["_met"] = both["simulated_service_level"] * both["volume"]
     per_pair = both.groupby(["queue", "market"])[["_met", "volume"]].sum()
     simulated = (per_pair["_met"] / per_pair["volume"]).rename("simulated").reset_index()

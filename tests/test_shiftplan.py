@@ -202,3 +202,18 @@ def test_weekly_tours_keep_start_and_five_days():
     per_day = tours.shifts.groupby("date_local")["headcount"].sum()
     assert (per_day >= 5).all() and tours.unmet_agent_hours == pytest.approx(0, abs=1e-6)
     assert tours.cost >= daily.cost - 1e-6
+
+
+def test_simulation_fills_simulated_attainment():
+    # deferred work with a 4 h deadline and ample staff: the simulator answers every item
+    # of the judged intervals in time, like the model predicts
+    from planning.shiftplan import simulate_plan
+
+    op = operation([queue("rev", kind="deferred", sla_within_hours=4, aht_seconds=120)], [site()],
+                   [("S1", "rev")], [("S1", "a", "00:00", 8)])
+    req = requirements(op, {"rev": [1.0] * 4 + [0.0] * 20}, workload={"rev": [2.0] * 4 + [0.0] * 20})
+    plan = solve(op, req)
+    sim = simulate_plan(op, req, plan)
+    assert sim is not None and len(sim)
+    row = plan.queues.iloc[0]
+    assert row["predicted"] >= 0.9 and row["simulated"] >= 0.9

@@ -13,9 +13,15 @@ The model (one queue x market):
   the first share f of the interval (an agent whose shift ends mid-interval); with
   ``fractional="random"`` (default) k + 1 agents all interval with probability f, else
   k, drawn per replication and interval (unbiased, and no bias towards the start of the
-  interval, which "split" has in ramp-ups).  When staffing drops, idle agents
-  leave at once and busy agents finish their current item first (they never drop
-  work); when it rises, new agents start on the queue;
+  interval, which "split" has in ramp-ups).  When staffing drops, the agents whose
+  shift ends are a random subset of those on shift: idle ones leave at once, busy ones
+  finish their current item first (overtime; they never drop work and never take a
+  new item).  The agents who stay keep working; when staffing rises, new agents start
+  on the queue.  That is ``shift_end="overtime"`` (default, how shifts work).
+  ``shift_end="pool"`` is the M_t/M/s_t convention of the time-varying queueing
+  literature: when the staffing level drops, idle agents leave and then the first busy
+  agents to finish, so the new level counts agents still busy with carried-over work
+  (harsher after a peak);
 * after the last interval the last staffing stays on until the queue is empty
   (``drain=True``); items never started are counted as not answered.
 
@@ -74,7 +80,7 @@ def _mean_ci(samples: np.ndarray, axis: int = 0):
 
 
 def _one_replication(rng, arrivals, agents, interval_s, aht, patience, service, cv, drain,
-                     fractional="random"):
+                     fractional="random", shift_end="overtime"):
     n_int = arrivals.size
     if fractional == "random":
         whole = np.floor(agents + 1e-9)
@@ -105,63 +111,67 @@ def _one_replication(rng, arrivals, agents, interval_s, aht, patience, service, 
     last = math.floor(agents[-1] + 1e-9) if n_int else 0
     events.append((n_int * interval_s, last if drain else 0))
 
-    heap: list[tuple[float, int]] = []  # (time, kind) kind 0 = service end
-    staffed = busy = to_leave = 0
-    target = 0
+    heap: list[float] = []  # service end times
+    # agents on shift (busy or idle), busy agents on shift, busy agents whose shift has
+    # ended and who are finishing their current item before leaving
+    on_duty = busy_on = busy_leaving = 0
     queue: deque[int] = deque()
     ev_i = 0
     ar_i = 0
     horizon_end = n_int * interval_s + _DRAIN_LIMIT_INTERVALS * interval_s
 
     def start_next(now):
-        nonlocal busy
+        nonlocal busy_on
         while queue:
             item = queue.popleft()
             if give_up[item] < now:
                 abandoned[item] = True
                 continue
             start[item] = now
-            busy += 1
-            heapq.heappush(heap, (now + handle[item], 0))
+            busy_on += 1
+            heapq.heappush(heap, now + handle[item])
             return True
         return False
 
     while True:
         t_arr = times[ar_i] if ar_i < times.size else math.inf
         t_ev = events[ev_i][0] if ev_i < len(events) else math.inf
-        t_end = heap[0][0] if heap else math.inf
+        t_end = heap[0] if heap else math.inf
         now = min(t_arr, t_ev, t_end)
         if now == math.inf or now > horizon_end:
             break
         if t_ev == now:  # staffing change first at ties
             target = events[ev_i][1]
             ev_i += 1
-            if target < staffed:
-                idle = staffed - busy
-                drop = min(idle, staffed - target)
-                staffed -= drop
-                to_leave = staffed - target
+            if target < on_duty:
+                if shift_end == "overtime":
+                    # the agents whose shift ends are a random subset of those on shift: the
+                    # idle ones leave now, the busy ones finish their current item first
+                    busy_out = int(rng.hypergeometric(busy_on, on_duty - busy_on, on_duty - target)) \
+                        if busy_on else 0
+                else:  # "pool": idle agents leave first, then the first busy ones to finish
+                    busy_out = max(0, (on_duty - target) - (on_duty - busy_on))
+                busy_on -= busy_out
+                busy_leaving += busy_out
+                on_duty = target
             else:
-                to_leave = 0
-                while staffed < target:
-                    staffed += 1
-                    if not start_next(now):
-                        pass
-            if ev_i == len(events) and not queue and ar_i >= times.size and not heap:
-                break
+                on_duty = target
+                while busy_on < on_duty and start_next(now):
+                    pass
         elif t_end == now:
             heapq.heappop(heap)
-            busy -= 1
-            if to_leave > 0:
-                to_leave -= 1
-                staffed -= 1
+            # which busy agent finished: memoryless handle times make it uniform
+            if busy_leaving and (shift_end == "pool"
+                                 or rng.uniform() * (busy_on + busy_leaving) < busy_leaving):
+                busy_leaving -= 1
             else:
+                busy_on -= 1
                 start_next(now)
         else:
             item = ar_i
             ar_i += 1
             queue.append(item)
-            if busy < staffed:
+            if busy_on < on_duty:
                 start_next(now)
         if ar_i >= times.size and not queue and ev_i >= len(events) and not heap:
             break
@@ -175,19 +185,22 @@ def _one_replication(rng, arrivals, agents, interval_s, aht, patience, service, 
 def simulate_queue(arrivals, agents, interval_minutes, aht_seconds, within_seconds,
                    patience_seconds=None, replications=10, seed=0, service="exponential",
                    cv=1.0, drain=True, intervals_per_day=None,
-                   fractional="random") -> SimulationResult:
+                   fractional="random", shift_end="overtime") -> SimulationResult:
     """Simulate ``replications`` runs of one queue; see the module docstring.
 
     arrivals : expected items per interval (array);  agents : productive agents per
     interval (fractional allowed);  aht_seconds : AHT [s], scalar or per interval;
     within_seconds : deadline [s] (live T, or deferred H x 3600);  patience_seconds :
     mean patience [s] or None;  intervals_per_day : for the per-day table (default
-    24 h / interval);  fractional : "random" or "split" (see module docstring)."""
+    24 h / interval);  fractional : "random" or "split";  shift_end : "overtime" or
+    "pool" (see module docstring)."""
     arrivals = np.asarray(arrivals, float)
     agents = np.broadcast_to(np.asarray(agents, float), arrivals.shape)
     aht = np.broadcast_to(np.asarray(aht_seconds, float), arrivals.shape)
     if np.any(arrivals < 0) or np.any(agents < 0) or np.any(aht <= 0):
         raise ValueError("arrivals and agents must be >= 0 and AHT > 0")
+    if shift_end not in ("overtime", "pool"):
+        raise ValueError("shift_end must be 'overtime' or 'pool'")
     if fractional not in ("random", "split"):
         raise ValueError("fractional must be 'random' or 'split'")
     if service not in ("exponential", "lognormal"):
@@ -209,7 +222,7 @@ def simulate_queue(arrivals, agents, interval_minutes, aht_seconds, within_secon
         rng = np.random.default_rng(seed + r)
         times, idx, start, abandoned, give_up = _one_replication(
             rng, arrivals, agents, interval_s, aht, patience_seconds, service, cv, drain,
-            fractional)
+            fractional, shift_end)
         wait = start - times
         met = (~abandoned) & (wait <= within_seconds + 1e-9)
         n_off = np.bincount(idx, minlength=n_int).astype(float)

@@ -58,3 +58,18 @@ def test_seeded_and_reproducible():
     b = simulate_queue(np.full(4, 50.0), 6, 30, 180, 20, replications=3, seed=9)
     np.testing.assert_array_equal(a.replication_sl, b.replication_sl)
     assert len(a.days) == 1 and 0 <= a.days["service_level"].iloc[0] <= 1
+
+
+def test_shift_end_semantics_after_a_staffing_drop():
+    # 20 agents through a busy interval, then 12: with overtime the leavers finish their
+    # items and the 12 who stay are soon free; in the pool convention the new level
+    # counts agents still busy with carried-over work, so the next interval does worse
+    volume, agents = np.array([100.0, 50.0]), np.array([20.0, 11.0])
+    res = {mode: simulate_queue(volume, agents, 30, 300, 20, replications=20, seed=3,
+                                shift_end=mode) for mode in ("overtime", "pool")}
+    after = {mode: r.intervals["service_level"].iloc[1] for mode, r in res.items()}
+    assert after["overtime"] > after["pool"] + 0.02, after
+    # nobody drops work: every item is answered eventually (drain with the last staffing)
+    assert res["overtime"].intervals["backlog"].iloc[-1] >= 0
+    with pytest.raises(ValueError):
+        simulate_queue(volume, agents, 30, 300, 20, shift_end="nope")

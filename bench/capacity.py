@@ -65,7 +65,8 @@ def main(argv=None) -> int:
                              seed=op.settings.random_seed, demand_source=source)
     wall = time.perf_counter() - t
     print(f"MIP (SCIP, time limit {args.time_limit:g} s, gap target {op.settings.solver_gap_target:.2%}): "
-          f"status {plan.status}, solver {plan.solve_seconds:.1f} s, wall {wall:.1f} s incl. warm start and checker")
+          f"status {plan.status}, solve {plan.solve_seconds:.1f} s (warm start + MIP), wall {wall:.1f} s "
+          "incl. tables and the checker")
     print(f"objective {plan.objective:,.0f} (cost {plan.cost:,.0f} + shortfall penalty {plan.penalty:,.0f}); "
           f"bound {plan.bound:,.0f}")
     print(f"gap {plan.gap:.2%} on the whole objective, {plan.gap_controllable:.2%} without the fixed salary of "

@@ -31,7 +31,7 @@ from ortools.linear_solver import pywraplp
 
 from planning.capacity_problem import CapacityProblem
 
-_VERBOSE = False
+_VERBOSE = False  # print the SCIP log (debugging only)
 SCIP_OPTIONS = "separating/maxroundsroot = 5\nseparating/maxrounds = 1\n"
 """Few cutting rounds: on this model they move the bound little and delay the first plan."""
 from planning.capacity_supply import first_class_week, productivity_at, weekly_retention, SupplyLevers
@@ -262,6 +262,8 @@ def solve(problem: CapacityProblem, *, time_limit_s: float = 30.0, gap_target: f
 
     ``hires_allowed=False`` gives the "hire nobody" plan.
     """
+    if backend not in ("SCIP", "CBC"):  # HiGHS through pywraplp dies on this model (OR-Tools 9.15)
+        raise ValueError(f"unsupported MIP backend '{backend}'; use SCIP or CBC")
     S, P, T = len(problem.sites), len(problem.pairs), problem.T
     started = time.perf_counter()
     heuristic = relax_and_fix(problem) if hires_allowed else None

@@ -124,11 +124,11 @@ def kills(url: str, rounds: int, size: int = 150) -> None:
           f"{partial} partial, integrity_check {check}")
 
 
-def rerun(weeks: int, time_limit: float | None) -> None:
+def rerun(weeks: int, time_limit: float | None, simulate: bool = True) -> None:
     from planning.scenarios import Scenario, load_base, run_scenario
 
     op = load_base(str(ROOT / "data" / "sample"))
-    settings = {"weeks": weeks, "time_limit_seconds": time_limit}
+    settings = {"weeks": weeks, "time_limit_seconds": time_limit, "simulate": simulate}
     base = Scenario(name="baseline", base="data/sample", settings=settings)
     queue = sorted(op.queues)[0]
     one = Scenario(name="one lever", base="data/sample", settings=settings,
@@ -140,7 +140,7 @@ def rerun(weeks: int, time_limit: float | None) -> None:
         seconds = time.perf_counter() - t0
         stages = ", ".join(f"{k} {v:.1f}" for k, v in getattr(result, "timings", {}).items())
         limit = f"{time_limit:g} s" if time_limit else "settings default"
-        print(f"re-run on the sample ({weeks} week, solver limit {limit}): {label}: {seconds:.1f} s  "
+        print(f"re-run on the sample ({weeks} week, solver limit {limit}, simulate {simulate}): {label}: {seconds:.1f} s  "
               f"[{stages}]  cost {result.kpis.get('cost', float('nan')):,.0f}, status {result.kpis.get('status')}")
 
 
@@ -152,13 +152,14 @@ def main() -> None:
     ap.add_argument("--weeks", type=int, default=1)
     ap.add_argument("--time-limit", type=float, default=None, help="solver time limit for the re-run [s]")
     ap.add_argument("--only-run", action="store_true", help="only the pipeline re-run timing")
+    ap.add_argument("--no-simulate", action="store_true", help="re-run without the simulation stage")
     ap.add_argument("--pg", action="store_true", help="also run 1-2 against a throw-away local PostgreSQL")
     ap.add_argument("--skip-run", action="store_true", help="skip the pipeline re-run timing")
     args = ap.parse_args()
     print(f"cpus: {os.cpu_count()}  (shared machine: figures are noisy)")
     with tempfile.TemporaryDirectory(prefix="wfm-bench-") as tmp:
         if args.only_run:
-            rerun(args.weeks, args.time_limit)
+            rerun(args.weeks, args.time_limit, not args.no_simulate)
             return
         tmp = Path(tmp)
         concurrent_saves(f"sqlite:///{tmp / 'saves.db'}", args.workers, args.saves, tmp)
@@ -171,7 +172,7 @@ def main() -> None:
                 kills(fresh_database(admin), args.kills)
     if not args.skip_run:
         try:
-            rerun(args.weeks, args.time_limit)
+            rerun(args.weeks, args.time_limit, not args.no_simulate)
         except Exception as exc:  # the pipeline may not be complete in this checkout
             print(f"re-run timing not available: {type(exc).__name__}: {exc}")
 

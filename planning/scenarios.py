@@ -37,6 +37,7 @@ class PlanSettings(BaseModel):
     weeks: int = Field(default=1, ge=1, le=8, description="planning horizon [weeks]")
     start: dt.date | None = Field(default=None, description="first planned day (UTC); None = after history")
     time_limit_seconds: float | None = Field(default=None, gt=0, le=3600, description="solver limit [s]")
+    simulate: bool = Field(default=True, description="also simulate the plan (slower; simulated attainment)")
 
 
 class Scenario(BaseModel):
@@ -115,7 +116,7 @@ def run_scenario(scenario: Scenario, *, progress: Callable[[str, float], None] |
         operation = load_base(scenario.base)
     s = scenario.settings
     return run_pipeline(operation, weeks=s.weeks, levers=scenario.levers, start=s.start,
-                        time_limit=s.time_limit_seconds, progress=progress)
+                        time_limit=s.time_limit_seconds, progress=progress, simulate=s.simulate)
 
 
 # ---------------------------------------------------------------- compare

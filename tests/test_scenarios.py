@@ -98,6 +98,10 @@ def test_run_scenario_passes_levers_and_settings(monkeypatch):
     op, kwargs = fake.calls[0]
     assert op == "OP" and kwargs["weeks"] == 2 and str(kwargs["start"]) == "2026-03-02"
     assert kwargs["time_limit"] == 5 and kwargs["levers"] == s.levers and result.kpis["cost"] == 1500.0
+    assert kwargs["simulate"] is True
+    run_scenario(s.model_copy(update={"settings": s.settings.model_copy(update={"simulate": False})}),
+                 operation="OP")
+    assert fake.calls[1][1]["simulate"] is False
 
 
 # ---------------------------------------------------------------- CLI

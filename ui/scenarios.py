@@ -186,6 +186,8 @@ def _settings_inputs(draft: dict) -> None:
                             value=float(s["time_limit_seconds"]) if s.get("time_limit_seconds") else None,
                             key="scn_f_limit", help="Empty = the settings file's limit.")
     s["time_limit_seconds"] = limit
+    s["simulate"] = st.toggle("Simulate the plan", value=bool(s.get("simulate", True)), key="scn_f_simulate",
+                              help="Adds simulated SLA attainment; off = faster what-if runs (predicted only).")
 
 
 def _build_tab(store: Store, who, op) -> None:

@@ -35,6 +35,7 @@ def register(subparsers) -> None:
     p.add_argument("--weeks", type=int, default=1, help="planning horizon in weeks (1-8, default 1)")
     p.add_argument("--start", metavar="YYYY-MM-DD", help="first planned day (default: after the history)")
     p.add_argument("--time-limit", type=float, metavar="SECONDS", help="solver time limit")
+    p.add_argument("--no-simulate", action="store_true", help="skip the simulation when running (faster)")
     p.add_argument("--notes", default="", help="free text notes")
     p.add_argument("--parent", metavar="ID|NAME", help="the scenario this one derives from")
     p.add_argument("--by", metavar="WHO", help="author (default: $WFM_USER or the login name)")
@@ -136,7 +137,8 @@ def _save(args) -> int:
     parent = store.find(args.parent).id if args.parent else None
     scenario = Scenario(name=args.name, base=args.inputs, levers=levers, notes=args.notes, parent_id=parent,
                         settings=PlanSettings(weeks=args.weeks, start=args.start,
-                                              time_limit_seconds=args.time_limit))
+                                              time_limit_seconds=args.time_limit,
+                                              simulate=not args.no_simulate))
     sid = store.save(scenario, created_by=args.by)
     print(f"saved scenario #{sid} {scenario.name!r} with {len(levers)} lever(s)")
     for i, lever in enumerate(scenario.levers, 1):
@@ -177,7 +179,8 @@ def _show(args) -> int:
     print(f"base dataset: {s.base}")
     st = s.settings
     print(f"settings: {st.weeks} week(s), start {st.start or 'after history'}, "
-          f"solver limit {f'{st.time_limit_seconds:g} s' if st.time_limit_seconds else 'default'}")
+          f"solver limit {f'{st.time_limit_seconds:g} s' if st.time_limit_seconds else 'default'}, "
+          f"simulation {'on' if st.simulate else 'off'}")
     if s.notes:
         print(f"notes: {s.notes}")
     print(f"levers ({len(s.levers)}, applied in order):" if s.levers else "levers: none (the baseline)")

@@ -201,6 +201,8 @@ def allocation_rows(result, vendor: str | None = None) -> pd.DataFrame:
 
 
 def forecast_rows(result) -> pd.DataFrame:
+    if result.forecast is None:  # e.g. a plan made from given requirements
+        return pd.DataFrame(columns=["timestamp", "queue", "market", "model", "forecast"])
     fc = result.forecast.copy()
     fc["timestamp"] = _utc_naive(fc["timestamp"]) if len(fc) else fc["timestamp"]
     return fc.sort_values(["queue", "market", "timestamp"], ignore_index=True)

@@ -1,0 +1,60 @@
+"""The Export page (AppTest): builds on demand, previews sheets, and a vendor manager only
+ever gets their own vendor's workbook."""
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from tests.export_cases import EVIL_VENDOR, tiny_result
+
+TIMEOUT = 300
+
+
+def app(result=None, vendor: str | None = None) -> AppTest:
+    at = AppTest.from_string("from ui.export import render\nrender()\n", default_timeout=TIMEOUT)
+    if vendor:
+        at.secrets["access"] = {"local_role": "vendor_manager", "local_vendor": vendor}
+    if result is not None:
+        at.session_state["plan_result"] = result
+    return at
+
+
+def ok(at):
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_without_a_plan_the_page_offers_to_plan():
+    at = ok(app().run())
+    assert [b.label for b in at.button] == ["Plan now"]
+    caption = [c.value for c in at.caption]
+    at.radio(key="export_source").set_value("Forecast models (slower)")
+    ok(at.run())
+    assert [c.value for c in at.caption] != caption  # says which forecast the plan will use
+
+
+def test_build_download_and_preview_every_sheet():
+    result = tiny_result()
+    at = ok(app(result).run())
+    assert not at.get("download_button")  # nothing is built until asked
+    ok(at.button(key="export_build_workbook").click().run())
+    [download] = at.get("download_button")
+    assert "Download the workbook" in download.label
+    sheets = at.selectbox(key="export_preview_sheet").options
+    assert sheets[:3] == ["Summary", EVIL_VENDOR, "Vendor A"]
+    ok(at.selectbox(key="export_preview_sheet").select("Vendor A").run())
+    preview = at.dataframe[0].value
+    assert "Shifts: Vendor A" in preview.iloc[0].tolist()
+    ok(at.button(key="export_build_vendor pack").click().run())
+    assert len(at.get("download_button")) == 2
+
+
+def test_vendor_manager_gets_only_their_workbook():
+    result = tiny_result()
+    at = ok(app(result, vendor="Vendor A").run())
+    labels = [b.label for b in at.button]
+    assert "Build the Vendor A workbook" in labels and "Build the vendor pack" not in labels
+    ok(at.button(key="export_build_Vendor A workbook").click().run())
+    assert at.selectbox(key="export_preview_sheet").options == ["Summary", "Vendor A", "Workload",
+                                                                "Assumptions", "About"]
+    preview = at.dataframe[0].value.to_string()
+    assert EVIL_VENDOR not in preview and "DUB" not in preview

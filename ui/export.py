@@ -1,0 +1,188 @@
+"""Export (vendor managers): the staffing workbook and vendor pack, built on demand, a
+preview of every sheet, and the round trip of a vendor's returned sheet.
+
+Thin page: the plan comes from this session (``common.PLAN_RESULT_KEY``, set by the Shift
+plan page) or is computed here; workbooks are ``planning.export``; the returned sheet is
+read by ``planning.roundtrip``.  A vendor manager only ever gets their vendor's workbook.
+"""
+from __future__ import annotations
+
+import io
+import uuid
+
+import pandas as pd
+import streamlit as st
+
+from planning.access import Role, can
+from planning.export import vendor_pack_bytes, workbook_bytes
+from planning.export_frames import vendors
+from planning.roundtrip import RoundTripError, import_vendor_sheet
+from ui import common
+
+PAGE = {"title": "Export", "icon": ":material/download:", "section": "Vendor managers", "order": 60}
+
+RESULT_KEY = "export_result"  # session_state: {"result", "token", "label"} computed on this page
+FILES_KEY = "export_files"  # session_state: {(token, kind, scenario): bytes}
+SOURCES = {"Last week of history repeated (fast)": "naive", "Forecast models (slower)": "models"}
+PREVIEW_ROWS = 200
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _compute(op, weeks: int, source: str, progress):
+    """A PipelineResult for the current operation (no scenario levers)."""
+    from planning.pipeline import PipelineResult, run_pipeline, summarise
+
+    if source == "models":
+        return run_pipeline(op, weeks=weeks, progress=progress)
+    from planning.requirements import compute_requirements, seasonal_naive_forecast
+    from planning.shiftplan import solve_plan, simulate_plan
+
+    progress("Forecast: last week repeated", 0.05)
+    forecast = seasonal_naive_forecast(op, weeks)
+    progress("Computing requirements", 0.15)
+    requirements = compute_requirements(op, forecast)
+    progress("Planning shifts (OR-Tools)", 0.3)
+    plan = solve_plan(op, requirements)
+    progress("Simulating the plan", 0.9)
+    simulation = simulate_plan(op, requirements, plan) if plan.ok else None
+    return PipelineResult(op, forecast, requirements, plan, simulation, summarise(op, plan, simulation))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _sheet_preview(token: str, kind: str, scenario: str, sheet: str, _data: bytes) -> pd.DataFrame:
+    frame = pd.read_excel(io.BytesIO(_data), sheet_name=sheet, header=None, nrows=PREVIEW_ROWS, dtype=str)
+    frame.columns = [f"{chr(65 + i)}" if i < 26 else f"col {i + 1}" for i in range(frame.shape[1])]
+    return frame.fillna("")
+
+
+def _current_result(op):
+    """(result, token, label) of the plan this page exports, or None."""
+    mine = st.session_state.get(RESULT_KEY)
+    if mine is not None:
+        return mine["result"], mine["token"], mine["label"]
+    shared = st.session_state.get(common.PLAN_RESULT_KEY)
+    if shared is not None and getattr(shared, "plan", None) is not None and shared.plan.ok:
+        token = st.session_state.setdefault("export_shared_token", str(uuid.uuid4()))
+        return shared, token, "the Shift plan page"
+    return None
+
+
+def _plan_controls(op) -> None:
+    c1, c2 = st.columns([2, 1])
+    source = c1.radio("Forecast for the plan", list(SOURCES), key="export_source", horizontal=True)
+    weeks = c2.number_input("Weeks to plan", 1, 8, value=op.settings.planning_weeks, key="export_weeks")
+    st.caption(f"The plan will cover {weeks} week(s) after the history ({common.fmt_utc(op.history_end)}), "
+               f"with {'the forecast models' if SOURCES[source] == 'models' else 'the last week of history repeated'}.")
+    if st.button("Plan now", key="export_plan", icon=":material/play_arrow:", type="primary"):
+        bar = st.progress(0.0, text="Starting...")
+        result = _compute(op, int(weeks), SOURCES[source],
+                          lambda message, f: bar.progress(min(max(f, 0.0), 1.0), text=message))
+        bar.empty()
+        if not result.plan.ok:
+            common.error_box(f"The shift planner found no plan ({result.plan.status}).",
+                             "Open the Shift plan page for a diagnosis.")
+            return
+        st.session_state[RESULT_KEY] = {"result": result, "token": str(uuid.uuid4()),
+                                        "label": f"this page ({weeks} week(s))"}
+        st.rerun()
+
+
+def _size(data: bytes) -> str:
+    return f"{len(data) / 1e6:.1f} MB" if len(data) >= 1e6 else f"{len(data) / 1e3:.0f} kB"
+
+
+def _built(token: str, kind: str, scenario: str, make) -> bytes | None:
+    files = st.session_state.setdefault(FILES_KEY, {})
+    key = (token, kind, scenario)
+    if key not in files and st.button(f"Build the {kind}", key=f"export_build_{kind}",
+                                      icon=":material/construction:"):
+        with st.spinner(f"Building the {kind}..."):
+            files[key] = make()
+    return files.get(key)
+
+
+def _roundtrip(result, vendor: str | None) -> None:
+    st.subheader("Returned vendor sheet")
+    st.caption("Upload a workbook a vendor sent back with edited Headcount: the allocation is re-planned "
+               "with those headcounts and the independent plan checker runs on it.")
+    upload = st.file_uploader("Returned workbook (.xlsx)", type=["xlsx"], key="export_returned")
+    if upload is None:
+        return
+    names = [vendor] if vendor else vendors(result)
+    chosen = st.selectbox("Vendor sheet to read", names, key="export_returned_vendor") if len(names) > 1 else names[0]
+    try:
+        with st.spinner("Re-planning with the returned headcounts..."):
+            trip = import_vendor_sheet(upload.getvalue(), result, vendor=chosen)
+    except RoundTripError as exc:
+        common.error_box(str(exc), "Send the vendor its sheet again and ask them to edit only Headcount.")
+        return
+    for problem in trip.problems:
+        common.error_box(problem)
+    for warning in trip.warnings:
+        st.warning(common.plain(warning), icon=":material/warning:")
+    if not trip.ok:
+        return
+    currency = result.operation.settings.currency
+    c = st.columns(3)
+    c[0].metric("Changed rows", len(trip.changes))
+    c[1].metric("Cost with returned headcounts", common.fmt_money(trip.cost_after, currency),
+                delta=common.fmt_money(trip.cost_after - trip.cost_before, currency), delta_color="inverse")
+    c[2].metric("Checker violations", len(trip.violations))
+    common.show_table(trip.changes, key="export_changes", file_name="changes.csv")
+    st.caption("Per queue x market, before and after (agent-hours; predicted = share within the SLA deadline)")
+    common.show_table(trip.pairs, key="export_pairs", file_name="coverage_change.csv")
+    if trip.violations:
+        common.show_table(pd.DataFrame([{"constraint": v.constraint, "message": v.message}
+                                        for v in trip.violations]), key="export_violations",
+                          file_name="violations.csv")
+
+
+def render() -> None:
+    who = common.principal()
+    st.title("Export")
+    op = common.require_operation(who)
+    st.caption(common.data_caption(op))
+    if not can(who, "export"):
+        common.empty_state("Export is not available for your role", "Ask a planner for the workbook.")
+        return
+    found = _current_result(op)
+    if found is None:
+        common.empty_state("No plan in this session yet",
+                           "Plan here, or run a plan on the Shift plan page and come back.",
+                           icon=":material/calendar_month:")
+        _plan_controls(op)
+        return
+    result, token, label = found
+    vendor = who.vendor if who.role is Role.vendor_manager else None
+    st.caption(f"Plan from {common.plain(label)}: status {result.plan.status}, cost "
+               f"{common.fmt_money(result.plan.cost, result.operation.settings.currency)}")
+    if st.session_state.get(RESULT_KEY) and st.button("Discard this plan", key="export_discard"):
+        del st.session_state[RESULT_KEY]
+        st.rerun()
+    scenario = st.text_input("Scenario name shown in the workbook", "Base plan", key="export_scenario",
+                             max_chars=200)
+    left, right = st.columns(2)
+    with left:
+        kind = f"{vendor} workbook" if vendor else "workbook"
+        st.subheader("Staffing workbook")
+        data = _built(token, kind, scenario, lambda: workbook_bytes(result, scenario=scenario, vendor=vendor))
+        if data:
+            st.download_button(f"Download the {kind} ({_size(data)})", data, file_name="staffing_plan.xlsx",
+                               mime=XLSX, key="export_download_workbook", icon=":material/download:")
+    with right:
+        if vendor is None:
+            st.subheader("Vendor pack")
+            st.caption(f"One workbook per vendor ({len(vendors(result))}), only that vendor's sites, zipped.")
+            pack = _built(token, "vendor pack", scenario, lambda: vendor_pack_bytes(result, scenario=scenario))
+            if pack:
+                st.download_button(f"Download the vendor pack ({_size(pack)})", pack,
+                                   file_name="vendor_pack.zip", mime="application/zip",
+                                   key="export_download_pack", icon=":material/folder_zip:")
+    if data:
+        st.subheader("Preview")
+        sheets = pd.ExcelFile(io.BytesIO(data)).sheet_names
+        sheet = st.selectbox("Sheet", sheets, key="export_preview_sheet")
+        st.dataframe(_sheet_preview(token, kind, scenario, sheet, data), hide_index=True,
+                     key="export_preview_table")
+        st.caption(f"First {PREVIEW_ROWS} rows as stored in the workbook (columns A, B, ...).")
+    _roundtrip(result, vendor)

@@ -233,7 +233,12 @@ def _series_requirement(q, volume, aht, interval, method) -> np.ndarray:
         capacity, _ = deferred.least_capacity_profile(
             extended, interval, q.sla_within_hours, q.sla_target, q.sla_rest_within_hours,
             judge_from=warm, min_ceiling=float(volume.mean()) if volume.size else 0.0)
-        return deferred.agents_from_capacity(capacity[warm:], aht, interval) / q.max_occupancy
+        fluid = deferred.agents_from_capacity(capacity[warm:], aht, interval)
+        # Stochastic floor: the agents carry a load of ``fluid`` Erlangs; few agents at
+        # high occupancy queue far longer than the fluid model says, so they must also
+        # meet the target as a stationary Erlang C queue with deadline H.
+        floor = staffing.required_agents(fluid, aht, q.sla_within_hours * 3600.0, q.sla_target)
+        return np.maximum(fluid / q.max_occupancy, floor)
     except (staffing.UnreachableTarget, deferred.DeferredTargetError) as exc:
         raise RequirementsError(f"queue '{q.queue}': {exc}") from None
 
@@ -261,7 +266,7 @@ def seasonal_naive_forecast(op: Operation, weeks: int) -> pd.DataFrame:
 
 # ----------------------------------------------------------------- attainment
 def attainment_report(op: Operation, requirements: pd.DataFrame, agents_column="required_agents",
-                      replications=10, seed=None) -> pd.DataFrame:
+                      replications=10, seed=None, shift_end="overtime") -> pd.DataFrame:
     """Per interval: the service level predicted by the stationary formula and the one
     simulated (mean, CI over replications), and whether the target was hit.
 
@@ -271,7 +276,7 @@ def attainment_report(op: Operation, requirements: pd.DataFrame, agents_column="
 
     frame = requirements.copy()
     sim = simulate_staffing(frame, op, replications=replications, seed=seed,
-                            agents_column=agents_column)
+                            agents_column=agents_column, shift_end=shift_end)
     out = frame.merge(sim, on=["timestamp", "queue", "market"], how="left")
     target = out["queue"].map({k: q.sla_target for k, q in op.queues.items()})
     live = out["sla_kind"] == SlaKind.live.value

@@ -172,3 +172,17 @@ def test_deferred_small_team_short_deadline_meets_target_in_simulation():
     assert sl >= 0.95 - 0.01, sl
     fluid_only = req["workload_hours"].sum() * 2 / 0.95  # agents x intervals at 95% occupancy
     assert req["required_agents"].sum() > fluid_only  # the floor added agents
+
+
+def test_requirements_page_renders_heatmap_for_the_sample():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_string("import ui.requirements as page\npage.render()", default_timeout=240)
+    at.run()
+    assert not at.exception and not at.error
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Peak requirement"].endswith("agents")
+    market = at.selectbox(key="requirements_market")
+    market.set_value(market.options[1]).run()
+    assert not at.exception
+    assert {m.label for m in at.metric} == {"Peak requirement", "Agent hours", "Workload"}

@@ -73,3 +73,15 @@ def test_shift_end_semantics_after_a_staffing_drop():
     assert res["overtime"].intervals["backlog"].iloc[-1] >= 0
     with pytest.raises(ValueError):
         simulate_queue(volume, agents, 30, 300, 20, shift_end="nope")
+
+
+def test_lognormal_handle_times_follow_allen_cunneen():
+    # Allen-Cunneen (Allen 1990, Probability, Statistics and Queueing Theory): M/G/N
+    # mean wait ~ Erlang C mean wait x (1 + cv^2) / 2.  Less variable handle times wait
+    # less; cv 0.5 should be within 15% of the approximation.
+    expected = float(erlang_c(offered_load(100, 180, 30), 13, 180, 20)["asa_seconds"])
+    waits = {cv: simulate_queue(np.full(24, 100.0), 13, 30, 180, 20, replications=10, seed=1,
+                                service="lognormal", cv=cv).intervals["asa_seconds"][2:].mean()
+             for cv in (0.5, 1.5)}
+    assert waits[0.5] < waits[1.5]
+    assert abs(waits[0.5] - expected * (1 + 0.25) / 2) <= 0.15 * expected * (1 + 0.25) / 2

@@ -184,3 +184,45 @@ def summarise(op: Operation, plan, simulation: pd.DataFrame | None = None) -> di
         "attainment": attainment,
         "currency": op.settings.currency,
     }
+
+
+# Bump when PipelineResult or a stage's output changes shape, so old pickles are ignored.
+_BASELINE_FORMAT = 1
+
+
+def cache_dir() -> "Path":
+    """Where computed results are kept between runs (``WFM_CACHE_DIR``, default var/cache)."""
+    import os
+    from pathlib import Path
+
+    return Path(os.environ.get("WFM_CACHE_DIR", Path(__file__).resolve().parents[1] / "var" / "cache"))
+
+
+def baseline(op: Operation, *, weeks: int = 1, progress: Progress | None = None,
+             time_limit: float | None = None) -> PipelineResult:
+    """The no-lever pipeline result for ``op``, computed once and kept on disk.
+
+    The file name carries the operation's fingerprint, so new inputs never reuse an old
+    plan; a damaged or outdated file is recomputed, never trusted.
+    """
+    import os
+    import pickle
+    import tempfile
+
+    folder = cache_dir()
+    path = folder / f"baseline-v{_BASELINE_FORMAT}-{fingerprint(op)}-{weeks}w.pkl"
+    if path.exists():
+        try:
+            with path.open("rb") as fh:
+                result = pickle.load(fh)
+            if isinstance(result, PipelineResult):
+                return result
+        except Exception:  # unreadable cache: recompute below
+            pass
+    result = run_pipeline(op, weeks=weeks, progress=progress, time_limit=time_limit)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    with os.fdopen(fd, "wb") as fh:
+        pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)  # atomic: a reader never sees half a file
+    return result

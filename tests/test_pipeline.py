@@ -80,3 +80,20 @@ def test_fingerprint_tracks_content():
     a, b = small_operation(), small_operation()
     assert fingerprint(a) == fingerprint(b)
     assert fingerprint(a) != fingerprint(small_operation(seed=4))
+
+
+def test_baseline_is_kept_on_disk_and_survives_a_damaged_file(tmp_path, monkeypatch):
+    from planning import pipeline
+
+    monkeypatch.setenv("WFM_CACHE_DIR", str(tmp_path))
+    op = small_operation(weeks_of_history=3)
+    first = pipeline.baseline(op, weeks=1, time_limit=10)
+    files = list(tmp_path.glob("baseline-*.pkl"))
+    assert len(files) == 1
+    calls = []
+    monkeypatch.setattr(pipeline, "run_pipeline", lambda *a, **k: calls.append(1))
+    again = pipeline.baseline(op, weeks=1)
+    assert calls == [] and again.kpis == first.kpis  # read from disk, nothing recomputed
+    files[0].write_bytes(b"not a pickle")
+    pipeline.baseline(op, weeks=1)
+    assert calls == [1]  # damaged file: recomputed, not trusted

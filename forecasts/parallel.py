@@ -7,6 +7,7 @@ message)`` is called after each finished item, in the calling process.
 """
 from __future__ import annotations
 
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, Callable, Sequence
@@ -37,13 +38,26 @@ def fan_out(fn: Callable, items: Sequence, backend: str = "process", workers: in
     if backend == "dask":
         return _fan_out_dask(fn, items, workers, progress, dask_address)
     results: list = [None] * total
-    with ProcessPoolExecutor(max_workers=min(workers, total)) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, total), mp_context=_context()) as pool:
         futures = {pool.submit(fn, item): i for i, item in enumerate(items)}
         for done, future in enumerate(as_completed(futures), start=1):
             i = futures[future]
             results[i] = future.result()
             progress(done, total, _label(items[i]))
     return results
+
+
+def _context():
+    """Workers fork from a clean forkserver that has the models imported once.
+
+    Forking the caller directly is unsafe when it runs threads (the Streamlit server
+    does), and spawning re-imports statsmodels in every worker on every run.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return None  # Windows / macOS defaults
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["forecasts.series"])
+    return context
 
 
 def _fan_out_dask(fn, items, workers, progress, address):

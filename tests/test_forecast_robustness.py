@@ -86,3 +86,27 @@ def test_a_failing_model_is_reported_and_skipped(monkeypatch):
     _check(run, PWEEK)
     assert run.selection["model"].iloc[0] in ("snaive_week", "mean_4w")
     assert any("broken: failed (LinAlgError" in m for m in run.warnings["message"])
+
+
+def test_statsmodels_warnings_are_collected_per_series_not_printed(monkeypatch, capsys):
+    import warnings
+
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+
+    from forecasts import registry
+
+    class Noisy(registry.MODELS["mean_4w"]):
+        name = "noisy"
+        is_baseline = False
+
+        def fit(self, y, ctx):
+            warnings.warn("Maximum Likelihood optimization failed to converge.", ConvergenceWarning)
+            return super().fit(y, ctx)
+
+    monkeypatch.setitem(registry.MODELS, "noisy", Noisy)
+    config = ForecastConfig(window_weeks=4, candidates=("snaive_week", "noisy"))
+    run = forecast_volume(make_volume(weeks=8), PWEEK, config=config, backend="serial", use_cache=False)
+    _check(run, PWEEK)
+    assert "noisy: ConvergenceWarning: Maximum Likelihood optimization failed to converge." in list(
+        run.warnings["message"])
+    assert capsys.readouterr().err == ""

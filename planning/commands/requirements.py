@@ -61,7 +61,12 @@ def run(args: argparse.Namespace) -> int:
             forecast = seasonal_naive(op, weeks)
             print(f"forecast: planning.forecasting unavailable, using {INLINE_MODEL}", file=sys.stderr)
         else:
-            forecast = forecast_operation(op, weeks)
+            try:
+                forecast = forecast_operation(op, weeks)
+            except ValueError as exc:  # e.g. too little history for the models
+                print(f"requirements: the forecast failed ({exc}); --naive repeats the last week "
+                      "of history instead", file=sys.stderr)
+                return EXIT_PROBLEMS
     try:
         requirements = compute_requirements(op, forecast, method=args.method)
     except RequirementsError as exc:

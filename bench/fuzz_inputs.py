@@ -18,6 +18,7 @@ Prints the counts on one line; exit 1 if any bug outcome occurred.
 from __future__ import annotations
 
 import argparse
+import csv
 import gzip
 import io
 import random
@@ -86,17 +87,14 @@ def load_base(days: int) -> dict[str, str]:
 
 
 def split(text: str) -> tuple[list[str], list[list[str]]]:
-    lines = text.rstrip("\n").split("\n")
-    return lines[0].split(","), [l.split(",") for l in lines[1:]]
+    rows = list(csv.reader(io.StringIO(text)))
+    return rows[0], rows[1:]
 
 
 def join(header: list[str], rows: list[list[str]]) -> str:
-    return "\n".join([",".join(header)] + [",".join(r) for r in rows]) + "\n"
-
-
-def quote(value: str) -> str:
-    return f'"{value}"' if ("," in value or '"' in value) and not (value.startswith('"') and value.endswith('"')) \
-        else value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header] + rows)
+    return out.getvalue()
 
 
 def kind_of(table: str, column: str) -> tuple[str, bool]:
@@ -150,7 +148,7 @@ def garbage_cell(case: Case, rng: random.Random) -> None:
             case.expect = BROKEN
     if table == "volume" and header[k] == "volume" and value.lstrip().startswith("-") and value.strip() not in ("-0",):
         case.expect = BROKEN
-    rows[i][k] = quote(value)
+    rows[i][k] = value
     case.tables[table] = join(header, rows)
     case.kind, case.note = "garbage cell", f"{table} row {i + 2} {header[k]} = {value!r}"
 
@@ -232,9 +230,11 @@ def row_damage(case: Case, rng: random.Random) -> None:
     elif choice == 2:
         rows[i] = rows[i][: max(1, len(rows[i]) // 2)]  # short row
         case.expect = MAYBE
-    else:
-        rows[i] = [f'"{rows[i][0]}'] + rows[i][1:]  # unclosed quote
-        case.expect = MAYBE
+    else:  # an unclosed quote at the start of a row
+        lines = join(header, rows).split("\n")
+        lines[i + 1] = '"' + lines[i + 1]
+        case.tables[table], case.expect, case.kind = "\n".join(lines), MAYBE, "row damage"
+        return
     case.tables[table] = join(header, rows)
     case.kind = "row damage"
 
@@ -341,7 +341,6 @@ def write_workbook(case: Case, path: Path) -> Path:
     book.remove(book.active)
     for name, text in case.tables.items():
         sheet = book.create_sheet(name)
-        import csv
         for row in csv.reader(io.StringIO(text)):
             sheet.append(row)
         if case.workbook_hook == "formulas" and name == "volume":

@@ -105,6 +105,46 @@ def repair(relaxed: Relaxed, prefer: str, seed: int) -> np.ndarray | None:
     return None
 
 
+def cover_rounding(model, relaxed: Relaxed, seed: int, seconds: float = 20.0) -> np.ndarray | None:
+    """Least-cost integer headcounts, each the floor or ceil of its LP value, whose
+    productive agents cover, at every site and interval, what the LP solution allocates
+    there (so the LP's allocation stays feasible), and which meet every headcount-only
+    row.  Shifts overlap, so some round down where a neighbour rounds up."""
+    proto, idx = relaxed.proto, relaxed.integer_index
+    x = relaxed.values[idx]
+    position = {i: k for k, i in enumerate(idx)}
+    used = {}
+    for (site, q, m, t), var in model.agents.items():
+        used[(site, t)] = used.get((site, t), 0.0) + relaxed.values[var.index()]
+    mip = pywraplp.Solver.CreateSolver("SCIP")
+    mip.SetSolverSpecificParametersAsString(f"randomization/randomseedshift = {int(seed)}\n")
+    mip.SetTimeLimit(int(seconds * 1000))
+    ys = [mip.IntVar(math.floor(v + 1e-6), min(math.ceil(v - 1e-6), proto.variable[i].upper_bound), f"y{k}")
+          for k, (i, v) in enumerate(zip(idx, x))]
+    penalties = []
+    dearest = max(model.penalty.values(), default=1.0)
+    for (site, t), need in used.items():
+        if need <= 1e-6:
+            continue
+        keep = 1.0 - model.shrinkage[site][t]
+        terms = [ys[position[var.index()]] * (share * keep) for var, share in model._site_cover[site].get(t, ())]
+        slack = mip.NumVar(0, need, "")  # caps may forbid full cover: pay the dearest penalty
+        penalties.append(slack * (dearest * model.interval_hours))
+        mip.Add(mip.Sum(terms) + slack >= need - 1e-6)
+    for row in _pure_integer_rows(proto, idx):
+        expr = mip.Sum([ys[position[i]] * c for i, c in zip(row.var_index, row.coefficient)])
+        if row.lower_bound > -1e30:
+            mip.Add(expr >= row.lower_bound)
+        if row.upper_bound < 1e30:
+            mip.Add(expr <= row.upper_bound)
+    cost = {v.index(): c for v, c in zip(model.decision_vars,
+                                         (sum(model.instances[i].cost for i in d.instances) for d in model.decisions))}
+    mip.Minimize(mip.Sum([y * cost[i] for y, i in zip(ys, idx)] + penalties))
+    if mip.Solve() in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return np.array([round(y.solution_value()) for y in ys], dtype=float)
+    return None
+
+
 def solve_fixed(relaxed: Relaxed, heads: np.ndarray, seconds: float, seed: int):
     """LP with the headcounts fixed: (objective, values) or None."""
     lp = relaxed.solver
@@ -169,14 +209,15 @@ def dive(relaxed: Relaxed, deadline: float, seed: int, say, rounds: int = 4):
 def round_and_fix(model, relaxed: Relaxed, opts, deadline: float, say):
     """(status, objective, values) of the best repaired rounding within the deadline."""
     best = None
-    for prefer in ("up", "dive"):
+    for prefer in ("cover", "up"):
         left = deadline - time.perf_counter()
         if best is not None and left < 2:
             break
         if prefer == "dive":
             fixed = dive(relaxed, deadline, opts.seed, say)
         else:
-            heads = repair(relaxed, prefer, opts.seed)
+            heads = cover_rounding(model, relaxed, opts.seed) if prefer == "cover" else \
+                repair(relaxed, prefer, opts.seed)
             first = best is None  # the first rounding always gets to finish
             fixed = None if heads is None else solve_fixed(relaxed, heads, 600.0 if first else max(1.0, left),
                                                           opts.seed)

@@ -21,8 +21,9 @@ are uniform within it) with the load m(t) at each point, meets the target; the A
 target and the occupancy cap are applied the same way.  After a peak m(t) stays high
 for a few AHTs into the next interval, which is exactly the carry-over the stationary
 method misses.  ``method="stationary"`` is per-interval Erlang C, for comparison.
-Queues with patience use Erlang C too (abandonment ignored, so requirements are
-conservative).
+Queues with patience: the Erlang C based requirement times the ratio of the exact
+Erlang A to the Erlang C stationary requirement at the interval's load
+(``abandonment_factor``, interpolated on a grid of loads).
 
 Deferred queues: the least capacity profile meeting "X% within H" (and "all within
 H2") from ``planning.deferred``, converted to agents with the interval's AHT and divided
@@ -47,6 +48,7 @@ from planning import deferred, staffing
 from planning.domain import Operation, SlaKind
 
 WARMUP_REPEATS = 2  # deferred: copies of the horizon run before it (periodic warm-up)
+ABANDONMENT_GRID = 24  # loads at which Erlang A / Erlang C requirements are compared
 SUB_STEPS = 12  # points per interval at which the time-varying load is evaluated
 _BISECTION_STEPS = 30
 INLINE_MODEL = "seasonal_naive_inline"  # model label of the fallback forecast
@@ -158,6 +160,30 @@ def time_varying_requirements(volume, aht_seconds, interval_minutes, within_seco
     return np.where(volume > 0, hi, 0.0)
 
 
+def abandonment_factor(load, aht_seconds, within_seconds, target, patience_seconds,
+                       max_occupancy=1.0, grid_points=ABANDONMENT_GRID):
+    """Erlang A requirement / Erlang C requirement at each load (<= 1).
+
+    Exact Erlang A inverses are too slow per interval, so both requirements are computed
+    on a log-spaced grid of loads for the queue and the ratio is interpolated in log
+    load; live requirements of queues with patience are the Erlang C based requirement
+    times this factor."""
+    load = np.asarray(load, float)
+    positive = load[load > 0]
+    if positive.size == 0:
+        return np.ones_like(load)
+    lo, hi = positive.min(), positive.max()
+    grid = np.geomspace(lo, hi, grid_points) if hi > lo * 1.0001 else np.array([lo])
+    need_a = staffing.required_agents(grid, aht_seconds, within_seconds, target,
+                                      max_occupancy=max_occupancy, patience=patience_seconds)
+    need_c = staffing.required_agents(grid, aht_seconds, within_seconds, target,
+                                      max_occupancy=max_occupancy)
+    ratio = np.minimum(1.0, need_a / need_c)
+    if grid.size == 1:
+        return np.where(load > 0, ratio[0], 1.0)
+    return np.where(load > 0, np.interp(np.log(np.maximum(load, lo)), np.log(grid), ratio), 1.0)
+
+
 # ----------------------------------------------------------------- frames
 def _prepare(op: Operation, forecast: pd.DataFrame) -> pd.DataFrame:
     needed = {"timestamp", "queue", "market", "forecast"}
@@ -218,13 +244,18 @@ def compute_requirements(op: Operation, forecast: pd.DataFrame,
 def _series_requirement(q, volume, aht, interval, method) -> np.ndarray:
     try:
         if q.sla_kind is SlaKind.live:
+            load = staffing.offered_load(volume, aht, interval)
             if method == "stationary":
-                load = staffing.offered_load(volume, aht, interval)
-                return staffing.required_agents(load, aht, q.sla_within_seconds, q.sla_target,
+                need = staffing.required_agents(load, aht, q.sla_within_seconds, q.sla_target,
                                                 max_occupancy=q.max_occupancy)
-            return time_varying_requirements(volume[None, :], aht[None, :], interval,
-                                             q.sla_within_seconds, q.sla_target,
-                                             max_occupancy=q.max_occupancy)[0]
+            else:
+                need = time_varying_requirements(volume[None, :], aht[None, :], interval,
+                                                 q.sla_within_seconds, q.sla_target,
+                                                 max_occupancy=q.max_occupancy)[0]
+            if q.patience_seconds is not None:
+                need = need * abandonment_factor(load, float(np.mean(aht)), q.sla_within_seconds,
+                                                 q.sla_target, q.patience_seconds, q.max_occupancy)
+            return need
         # Warm-up: the horizon repeated twice before itself (periodic assumption), so the
         # backlog carried in from before the horizon is worked too and the backlog carried
         # out at its end is about what came in.

@@ -50,6 +50,17 @@ def test_end_to_end_plan_passes_checker():
     assert plan.shifts["timezone"].nunique() >= 2
 
 
+def test_lp_rounding_path_passes_checker():
+    op, req = _end_to_end_case()
+    exact = solve_plan(op, req, PlanOptions(time_limit_seconds=30, gap_target=0.0))
+    rounded = solve_plan(op, req, PlanOptions(time_limit_seconds=30, method="lp-round"))
+    assert rounded.backend.endswith("lp-round") and rounded.ok
+    assert check_plan(op, req, rounded) == []
+    # never below the bound; a bounded rounding loss against the exact optimum
+    assert rounded.objective >= exact.objective - 1e-6 * exact.objective
+    assert rounded.objective <= 1.10 * exact.objective
+
+
 def _mutated(plan, **frames):
     return dataclasses.replace(plan, **frames)
 
@@ -120,17 +131,18 @@ def instances(draw):
                                             "end": [t0 + pd.Timedelta(hours=3)],
                                             "max_headcount": [draw(st.sampled_from([0, 2, None]))],
                                             "shrinkage": [draw(st.sampled_from([None, 0.5]))]})
-    return op, req
+    return op, req, draw(st.sampled_from(["mip", "lp-round"]))
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 @given(instances())
 def test_random_instances_are_accepted_by_the_checker(case):
-    op, req = case
-    plan = solve_plan(op, req, PlanOptions(time_limit_seconds=10, weekly_tours=False))
+    op, req, method = case
+    plan = solve_plan(op, req, PlanOptions(time_limit_seconds=10, method=method))
     assert plan.ok
     assert check_plan(op, req, plan) == []
     assert (plan.shifts["headcount"] >= 0).all()
+    assert plan.objective >= plan.lp_bound - 1e-6 * max(1.0, abs(plan.lp_bound))
     # a plan never exceeds a site's cap
     per_day = plan.shifts.groupby(["site", "date_local"])["headcount"].sum()
     for (s, _), h in per_day.items():

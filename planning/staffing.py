@@ -436,8 +436,9 @@ def _required_a_one(a, aht, t, tgt, occ, pat, asa_cap):
         return (res["service_level"] >= tgt and res["asa_seconds"] <= asa_cap
                 and (1 - res["p_abandon"]) * a <= occ * n + 1e-12)
 
-    # Erlang C staffing (nobody abandons) always suffices: abandonment only shortens waits
-    # of those who stay, so search downward-bounded by bisection on [0, N_C].
+    # The Erlang C staffing usually suffices (abandonment shortens the queue), but not
+    # always: with very short patience items abandon before t and count as missed.
+    # So walk up from N_C until it meets, then bisect on [0, hi].
     hi = int(np.ceil(required_agents(a, aht, t, tgt, asa_seconds=asa_cap if np.isfinite(asa_cap)
                                      else None, max_occupancy=occ)))
     lo = 0  # lo fails (0 agents answer nobody), hi meets
@@ -448,9 +449,10 @@ def _required_a_one(a, aht, t, tgt, occ, pat, asa_cap):
             cache[n] = erlang_a_int(a, n, aht, t, pat)
         return cache[n]
 
-    if not ok(ev(hi), hi):  # defensive: walk up
-        while not ok(ev(hi), hi):
-            hi += 1
+    while not ok(ev(hi), hi):
+        hi = max(hi + 1, int(hi * 1.25))
+        if hi > MAX_AGENTS:
+            raise UnreachableTarget(f"no staffing up to {MAX_AGENTS:,} agents meets the target")
     while hi - lo > 1:
         mid = (lo + hi) // 2
         if ok(ev(mid), mid):

@@ -119,7 +119,13 @@ def forecast_daily_paths(volume: pd.DataFrame, days_ahead: int, events: pd.DataF
 
 def _summarise(periods: pd.DatetimeIndex, paths: np.ndarray, freq: str, keys: dict) -> pd.DataFrame:
     frame = pd.DataFrame(paths.T, index=periods)
-    grouped = frame.groupby(period_start(periods, freq)).sum()
+    starts = period_start(periods, freq)
+    grouped = frame.groupby(starts).sum()
+    # Only whole periods: a week or month cut by the history end or the horizon would
+    # read as a collapse in demand.
+    days = pd.Series(1, index=starts).groupby(level=0).sum().reindex(grouped.index)
+    whole = 7 if freq == "week" else grouped.index.days_in_month if freq == "month" else 1
+    grouped = grouped[days.to_numpy() == np.asarray(whole)]
     values = grouped.to_numpy()
     out = pd.DataFrame({"period_start": grouped.index.as_unit("ns"), **keys, "model": "longrange_sarimax", "forecast": values.mean(axis=1)})
     for level in LEVELS:

@@ -19,12 +19,16 @@ def test_forecast_page_shows_choice_bands_backtest_and_long_range(page):
     assert metrics["Chosen model"] in {"snaive_week", "mean_4w", "mstl_arima", "harmonic_sarimax", "ets_weekly"}
     assert "items" in metrics["Forecast volume, next 2 weeks"]
     assert any(i.value.startswith("**Why ") for i in at.info)
-    assert [t.label for t in at.tabs] == ["Backtest", "Long range", "Forecast rows"]
+    assert at.radio(key="forecast_section").options == ["Backtest", "Long range", "Forecast rows"]
     backtest = at.dataframe[0].value
     assert set(backtest["model"]) >= {"snaive_week", "mean_4w"} and backtest["chosen"].sum() == 1
     first_queue = at.selectbox(key="forecast_queue").value
     at.selectbox(key="forecast_queue").select_index(1).run()
     assert not at.exception
     assert at.selectbox(key="forecast_queue").value != first_queue
+    at.radio(key="forecast_section").set_value("Long range").run()
+    assert not at.exception
     at.radio(key="forecast_lr_unit").set_value("month").run()
     assert not at.exception
+    assert at.radio(key="forecast_section").value == "Long range"  # stays on the section
+    assert any("whole weeks / months only" in c.value for c in at.caption)

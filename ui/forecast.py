@@ -11,6 +11,7 @@ from ui import common
 PAGE = {"title": "Forecast", "icon": ":material/query_stats:", "section": "Planning", "order": 10}
 
 HISTORY_WEEKS = 3  # history shown before the forecast
+SECTIONS = ["Backtest", "Long range", "Forecast rows"]
 RUNS_KEY = "forecast_runs"  # session_state: {(digest, who, weeks, queue, market): ForecastRun}
 
 
@@ -134,8 +135,9 @@ def render() -> None:
     for message in run.warnings["message"]:
         st.warning(common.plain(message), icon=":material/warning:")
 
-    tab_bt, tab_lr, tab_rows = st.tabs(["Backtest", "Long range", "Forecast rows"])
-    with tab_bt:
+    # A radio, not st.tabs: tabs jump back to the first one when a widget inside reruns the page.
+    section = st.radio("Show", SECTIONS, horizontal=True, key="forecast_section", label_visibility="collapsed")
+    if section == SECTIONS[0]:
         if scores.empty:
             st.write("Not enough history to backtest this series; a fallback model was used.")
         else:
@@ -147,16 +149,16 @@ def render() -> None:
             st.caption("Rolling-origin backtest: 3 origins a week apart, horizon = the weeks ahead. MASE < 1 "
                        "beats the weekly seasonal naive. Coverage uses intervals calibrated on the other origins.")
             common.show_table(table, key="forecast_backtest", file_name=f"backtest_{queue}_{market}.csv")
-    with tab_lr:
+    elif section == SECTIONS[1]:
         c4, c5 = st.columns(2)
         unit = c4.radio("Period", ["week", "month"], horizontal=True, key="forecast_lr_unit")
         months = int(c5.slider("Months ahead", 12, 18, 18, key="forecast_lr_months"))
         weekly, monthly, lr_warnings = _long_range(loaded.digest, who.label, months, queue, market, op)
         frame = weekly if unit == "week" else monthly
-        st.caption("Daily model with trend, weekday and yearly seasonality, holidays and events; "
-                   "first and last periods may be partial. Bands: 80% / 95% from simulated paths.")
+        st.caption("Daily model with trend, weekday and yearly seasonality, holidays and events; whole "
+                   "weeks / months only. Bands: 80% / 95% from simulated paths.")
         common.show_chart(_long_chart(frame, unit), key="forecast_lr_chart")
         for message in lr_warnings["message"]:
             st.warning(common.plain(message), icon=":material/warning:")
-    with tab_rows:
+    else:
         common.show_table(forecast, key="forecast_rows", file_name=f"forecast_{queue}_{market}.csv")

@@ -14,7 +14,6 @@ inflating anything), .csv.gz files are inflated with a cap, macros (vbaProject.b
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import re
 import warnings

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from planning.domain import Operation
 from planning.inputs import Limits, load_operation

@@ -80,6 +80,13 @@ def plain_value(value):
 
 def put(cell, value):
     """Write ``value`` into an openpyxl cell (normal or write-only) safely; returns the cell."""
+    kind = type(value)
+    if kind is float:  # the common case, fast: finite floats as they are, NaN/inf empty
+        cell.value = value if math.isfinite(value) else None
+        return cell
+    if kind is int:
+        cell.value = value
+        return cell
     value = plain_value(value)
     if isinstance(value, str):
         text = clean_text(value)

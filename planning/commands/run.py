@@ -104,7 +104,8 @@ def _summary_lines(summary: dict, check: list, wrote: list[str], seconds: float)
              f"gap {fmt(summary.get('gap'), '.2%')}",
              f"Cost:       {cur} {fmt(summary.get('cost'), ',.0f')} for {fmt(summary.get('paid_hours'), ',.0f')} "
              f"paid hours; unmet demand {fmt(summary.get('unmet_agent_hours'), ',.1f')} agent-h",
-             "Headcount:  " + ", ".join(f"{v} {n} agents" for v, n in summary["headcount_by_vendor"].items())]
+             "Headcount:  " + ", ".join(f"{v} {n} agents" for v, n in sorted(summary["headcount_by_vendor"].items()))
+             + " (busiest day, summed over sites)"]
     for lever in summary["levers"][:5]:
         lines.append(f"Lever:      {lever}")
     rows = summary.get("attainment") or []
@@ -160,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = run_pipeline(op, weeks=weeks, levers=levers, start=start,
                               time_limit=args.time_limit or saved.get("time_limit_seconds"),
-                              progress=lambda m, f: bar(m, 0.02 + 0.88 * f))
+                              progress=lambda m, f: bar("Plan ready" if m == "Done" else m, 0.02 + 0.88 * f))
     except (LeverError, ValueError) as exc:
         bar.done()
         return _fail(str(exc))

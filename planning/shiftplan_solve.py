@@ -162,50 +162,6 @@ def solve_fixed(relaxed: Relaxed, heads: np.ndarray, seconds: float, seed: int):
     return out
 
 
-def dive(relaxed: Relaxed, deadline: float, seed: int, say, rounds: int = 4):
-    """Iterated rounding: fix the clearly-integral headcounts and round up the most
-    fractional half, re-solve the LP so the free headcounts compensate, repeat; finish
-    with repaired rounding.  Returns (objective, values) or None."""
-    lp, idx = relaxed.solver, relaxed.integer_index
-    variables = lp.variables()
-    saved = [(variables[i].lb(), variables[i].ub()) for i in idx]
-    values = relaxed.values
-    free = set(range(len(idx)))
-    out = None
-    try:
-        for _ in range(rounds):
-            x = values[idx]
-            frac = x - np.floor(x + 1e-6)
-            candidates = sorted((k for k in free if frac[k] > 1e-6), key=lambda k: -frac[k])
-            for k in [k for k in free if frac[k] <= 1e-6]:
-                variables[idx[k]].SetBounds(round(x[k]), round(x[k]))
-                free.discard(k)
-            if not candidates:
-                break
-            for k in candidates[: max(1, len(candidates) // 2)]:
-                variables[idx[k]].SetBounds(math.ceil(x[k] - 1e-6), math.ceil(x[k] - 1e-6))
-                free.discard(k)
-            left = deadline - time.perf_counter()
-            if left < 1:
-                return None
-            lp.SetTimeLimit(max(1, int(left * 1000)))
-            if lp.Solve() != pywraplp.Solver.OPTIMAL:
-                return None
-            values = np.array([v.solution_value() for v in variables])
-        x = values[idx]
-        if np.all(np.abs(x - np.round(x)) < 1e-6):
-            out = (lp.Objective().Value(), values)
-    finally:
-        for i, (lo, hi) in zip(idx, saved):
-            variables[i].SetBounds(lo, hi)
-    if out is None:  # round the rest up with repair, fixing everything
-        partial = Relaxed(True, "dive", math.nan, values, relaxed.proto, idx, lp)
-        heads = repair(partial, "up", seed)
-        if heads is not None:
-            out = solve_fixed(relaxed, heads, max(1.0, deadline - time.perf_counter()), seed)
-    return out
-
-
 def round_and_fix(model, relaxed: Relaxed, opts, deadline: float, say):
     """(status, objective, values) of the best repaired rounding within the deadline."""
     best = None
@@ -213,14 +169,11 @@ def round_and_fix(model, relaxed: Relaxed, opts, deadline: float, say):
         left = deadline - time.perf_counter()
         if best is not None and left < 2:
             break
-        if prefer == "dive":
-            fixed = dive(relaxed, deadline, opts.seed, say)
-        else:
-            heads = cover_rounding(model, relaxed, opts.seed) if prefer == "cover" else \
-                repair(relaxed, prefer, opts.seed)
-            first = best is None  # the first rounding always gets to finish
-            fixed = None if heads is None else solve_fixed(relaxed, heads, 600.0 if first else max(1.0, left),
-                                                          opts.seed)
+        heads = cover_rounding(model, relaxed, opts.seed) if prefer == "cover" else \
+            repair(relaxed, prefer, opts.seed)
+        first = best is None  # the first rounding always gets to finish
+        fixed = None if heads is None else solve_fixed(relaxed, heads, 600.0 if first else max(1.0, left),
+                                                      opts.seed)
         if fixed is None:
             continue
         gap = (fixed[0] - relaxed.objective) / max(abs(fixed[0]), 1e-9)

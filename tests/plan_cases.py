@@ -1,8 +1,6 @@
 """Tiny hand-made operations and requirement frames for the shift-planner tests."""
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 
@@ -63,5 +61,3 @@ def day_profile(hours: dict[tuple[int, int], float], days=1, interval_minutes=60
             out[d * per_day + a * 60 // interval_minutes: d * per_day + b * 60 // interval_minutes] = v
     return list(out)
 
-
-__all__ = ["START", "queue", "site", "operation", "requirements", "day_profile", "dt"]

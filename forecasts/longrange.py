@@ -4,8 +4,8 @@ Per series, ``log1p`` of the daily total (UTC days, full history, known events d
 out) is regressed on a linear trend, day-of-week dummies, yearly Fourier terms and the
 share of the day that is a public holiday, with AR(1) errors
 (:func:`forecasts.models.ar_sarimax`).  Uncertainty comes from simulated sample paths
-(AR(1) errors plus the regression), so weekly and monthly totals and the queue / market
-totals are sums of the same paths: the point forecasts (path means) add up exactly
+(AR(1) errors plus coefficients drawn from their covariance), so weekly and monthly
+totals and the queue / market totals are sums of the same paths: the point forecasts (path means) add up exactly
 bottom-up and the intervals account for the sums.  Series are treated as independent
 when summed across series (a stated simplification).
 
@@ -113,7 +113,13 @@ def forecast_daily_paths(volume: pd.DataFrame, days_ahead: int, events: pd.DataF
     for j in range(days_ahead):
         prev = phi * prev + eps[:, j]
         e[:, j] = prev
-    paths = np.expm1(X[n:] @ beta + e) * mult[n:]
+    # Coefficient uncertainty (trend, season) matters most at 12-18 months: draw the
+    # coefficients per path from their OLS covariance, inflated by the AR(1) long-run
+    # variance factor (1 + phi) / (1 - phi) because the errors are autocorrelated.
+    inflate = (1 + phi) / max(1 - phi, 0.05)
+    cov = np.linalg.pinv(X[:n].T @ X[:n]) * float(np.var(resid)) * inflate
+    draws = rng.multivariate_normal(np.zeros(len(beta)), cov, size=PATHS, method="eigh")
+    paths = np.expm1(X[n:] @ beta + draws @ X[n:].T + e) * mult[n:]
     return future, np.maximum(paths, 0.0), notes
 
 

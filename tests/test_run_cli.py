@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from planning import forecasting
+from planning.capacity import UNCERTIFIED
 from planning.cli import main
 from planning.requirements import seasonal_naive_forecast
 from tests.conftest import SAMPLE
@@ -30,7 +31,8 @@ def small_inputs(tmp_path_factory) -> Path:
     """The sample cut to two queues, one market, two sites and three weeks of history."""
     out = tmp_path_factory.mktemp("inputs")
     tables = {name: pd.read_csv(SAMPLE / f"{name}.csv", dtype=str, keep_default_na=False)
-              for name in ("queues", "markets", "sites", "certifications", "shifts", "settings")}
+              for name in ("queues", "markets", "sites", "certifications", "shifts", "settings", "hiring")}
+    tables["hiring"] = tables["hiring"][tables["hiring"]["site"].isin(SITES)]
     tables["queues"] = tables["queues"][tables["queues"]["queue"].isin(QUEUES)]
     tables["markets"] = tables["markets"][tables["markets"]["market"].isin(MARKETS)]
     tables["sites"] = tables["sites"][tables["sites"]["site"].isin(SITES)].assign(min_headcount="0")
@@ -134,3 +136,18 @@ def test_run_usage_and_scenario_errors(small_inputs, tmp_path, capsys):
                  "--lever", '{"kind": "volume_change", "queue": "nope", "percent": 10}']) == 1
     err = capsys.readouterr().err
     assert "run:" in err and "Traceback" not in err
+
+
+def test_run_with_a_hiring_plan_adds_the_sheet(small_inputs, tmp_path, capsys):
+    code = main(["run", str(small_inputs), "--out", str(tmp_path / "p.xlsx"), "--quiet", "--time-limit", "20",
+                 "--hiring", "3", "--hiring-demand", "history", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    summary = json.loads(out)
+    hires = summary["hiring"]["hires"]
+    assert set(hires) == set(SITES)
+    book = openpyxl.load_workbook(tmp_path / "p.xlsx")
+    assert "Hiring plan" in book.sheetnames
+    sheet = [r for r in book["Hiring plan"].iter_rows(min_row=4, max_col=6, values_only=True) if r[0] is not None]
+    assert {r[2] for r in sheet} - {UNCERTIFIED} == set(SITES)  # site column
+    assert sum(r[5] for r in sheet) == sum(hires.values())  # hires column matches the plan

@@ -58,3 +58,17 @@ def test_vendor_manager_gets_only_their_workbook():
                                                                 "Assumptions", "About"]
     preview = at.dataframe[0].value.to_string()
     assert EVIL_VENDOR not in preview and "DUB" not in preview
+
+
+def test_hiring_plan_from_the_capacity_page_is_included():
+    import pandas as pd
+    from types import SimpleNamespace
+
+    weekly = pd.DataFrame({"week_start": [pd.Timestamp("2026-03-02").date()], "site": ["S1"], "vendor": ["Vendor A"],
+                           "demand_fte": [10.0], "supply_fte": [9.0], "hires": [2], "short_fte": [1.0],
+                           "headcount": [11.0], "salary_cost": [1.0], "hiring_cost": [2.0]})
+    at = app(tiny_result())
+    at.session_state["capacity_plan"] = SimpleNamespace(weekly=weekly, classes=None)
+    ok(at.run())
+    ok(at.button(key="export_build_workbook").click().run())
+    assert "Hiring plan" in at.selectbox(key="export_preview_sheet").options

@@ -7,6 +7,7 @@ read by ``planning.roundtrip``.  A vendor manager only ever gets their vendor's 
 """
 from __future__ import annotations
 
+import dataclasses
 import io
 import uuid
 
@@ -21,6 +22,7 @@ from ui import common
 
 PAGE = {"title": "Export", "icon": ":material/download:", "section": "Vendor managers", "order": 60}
 
+CAPACITY_KEY = "capacity_plan"  # set by the Capacity & hiring page (a planning.capacity.CapacityPlan)
 RESULT_KEY = "export_result"  # session_state: {"result", "token", "label"} computed on this page
 FILES_KEY = "export_files"  # session_state: {(token, kind, scenario): bytes}
 SOURCES = {"Last week of history repeated (fast)": "naive", "Forecast models (slower)": "models"}
@@ -154,6 +156,11 @@ def render() -> None:
         return
     result, token, label = found
     vendor = who.vendor if who.role is Role.vendor_manager else None
+    capacity = st.session_state.get(CAPACITY_KEY)
+    if vendor is None and capacity is not None and getattr(result, "capacity", None) is None:
+        result = dataclasses.replace(result, capacity=capacity)
+        token = f"{token}+hiring{id(capacity)}"
+        st.caption("The hiring plan from the Capacity & hiring page is included (Hiring plan sheet).")
     st.caption(f"Plan from {common.plain(label)}: status {result.plan.status}, cost "
                f"{common.fmt_money(result.plan.cost, result.operation.settings.currency)}")
     if st.session_state.get(RESULT_KEY) and st.button("Discard this plan", key="export_discard"):

@@ -35,6 +35,11 @@ def register(subparsers) -> None:
     parser.add_argument("--out", type=Path, required=True, metavar="plan.xlsx", help="workbook to write")
     parser.add_argument("--vendor-pack", type=Path, metavar="DIR",
                         help="also write one workbook per vendor (and vendor-pack.zip) into DIR")
+    parser.add_argument("--hiring", type=float, metavar="MONTHS",
+                        help="also plan hiring MONTHS ahead (needs the hiring table) and add the Hiring plan sheet")
+    parser.add_argument("--hiring-demand", choices=["forecast", "history"], default="forecast",
+                        help="long-range demand for --hiring: the long-range forecast (default) or last year's "
+                        "history with trend (fast)")
     parser.add_argument("--json", action="store_true", help="print the plan summary as JSON on stdout")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.set_defaults(func=run)
@@ -117,11 +122,29 @@ def _summary_lines(summary: dict, check: list, wrote: list[str], seconds: float)
         sim = r.get("simulated")
         lines.append(f"  short:    {r['queue']} / {r['market']}: predicted {r['predicted']:.1%} vs target "
                      f"{r['target']:.0%}" + (f", simulated {sim:.1%}" if sim is not None else ""))
+    if summary.get("hiring"):
+        h = summary["hiring"]
+        lines.append(f"Hiring:     {sum(h['hires'].values())} hires over {h['weeks']} weeks; "
+                     f"{h['weeks_short']} short week(s) with them, {h['weeks_short_no_hire']} without")
     lines.append("Check:      " + ("the independent checker found no violation" if not check else
                                    f"{len(check)} violation(s), e.g. {check[0].constraint}: {check[0].message}"))
     lines += [f"Wrote:      {w}" for w in wrote]
     lines.append(f"Done in {seconds:.0f} s")
     return lines
+
+
+def _capacity(result, months: float, demand: str):
+    """The hiring plan for ``months`` ahead, its scheduling efficiency learned from this plan."""
+    from planning.capacity import plan_capacity
+    from planning.capacity_demand import fallback_weekly_volume, horizon_weeks, long_range_weekly_volume
+
+    op = result.operation
+    if demand == "history":
+        weekly, label = fallback_weekly_volume(op, horizon_weeks(months)), "history fallback"
+    else:
+        weekly, label = long_range_weekly_volume(op, months)
+    return plan_capacity(op, weekly, requirements=result.requirements, plan_shifts=result.plan.shifts,
+                         demand_source=label)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -169,6 +192,12 @@ def run(args: argparse.Namespace) -> int:
         bar.done()
         return _fail(f"no plan: the shift planner ended '{result.plan.status}' "
                      + "; ".join(result.plan.messages[:3]))
+    if args.hiring:
+        if op.hiring is None or not len(op.hiring):
+            bar.done()
+            return _fail("--hiring needs the hiring table in INPUTS (see 'template')")
+        bar("Planning hiring (long range)", 0.90)
+        result.capacity = _capacity(result, args.hiring, args.hiring_demand)
     bar("Checking the plan independently", 0.92)
     check = check_plan(result.operation, result.requirements, result.plan)
     bar("Writing the workbook", 0.95)
@@ -180,6 +209,8 @@ def run(args: argparse.Namespace) -> int:
     bar.done()
     seconds = time.perf_counter() - t0
     summary = plan_summary(result, scenario=label)
+    if result.capacity is not None:
+        summary["hiring"] = result.capacity.summary()
     summary.update(workbook=wrote[0], vendor_pack=wrote[1:], seconds=round(seconds, 1),
                    check=[{"constraint": v.constraint, "message": v.message} for v in check],
                    warnings=[str(w) for w in report.warnings][:50])

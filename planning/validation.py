@@ -573,6 +573,16 @@ def check_volume(raw: RawTable, report: ValidationReport, interval_minutes: int 
         report.add(*where, raw.rows[pos[rest[0]]], "timestamp",
                    f"... and {len(rest):,} more gaps ({missing:,} intervals missing in all)")
 
+    if len(t):  # a series that stops early leaves the forecast start without recent history
+        last = np.r_[s[1:] != s[:-1], True]
+        latest = t.max()
+        for k in np.flatnonzero(last & (t < latest))[:MAX_ITEMISED]:
+            missing = int((latest - t[k]) // step)
+            report.add(*where, raw.rows[pos[k]], "timestamp",
+                       f"{series_keys[s[k]]} ends at {_iso(t[k])}, {missing:,} interval{'s' * (missing != 1)} before the latest "
+                       f"series ({_iso(latest)}); add its recent rows, or the forecast for it starts late",
+                       "warning")
+
     good = on_grid & ~dup_rows & ~v_bad & ~negative
     tidy = pd.DataFrame({
         "timestamp": ns_to_index(ns[good]),

@@ -188,6 +188,8 @@ WARNING_CASES = {
                        ["not part of the shifts table and is ignored"]),
     "unknown setting": (edit("settings", lambda l: l + ["interval_minute,30"]), ("settings.csv", 4, "key"),
                         ["unknown setting 'interval_minute'", "did you mean 'interval_minutes'"]),
+    "series ends early": (drop_rows({383}), (V, 379, "timestamp"),
+                          ["spam x APAC-JA ends at 2026-01-06T23:00Z, 1 interval before the latest series"]),
     "site without shifts": (edit("shifts", lambda l: l[:3]), (S, 3, "site"), ["site 'MNL-B' has no shifts"]),
     "uncertified pair": (edit("certifications", lambda l: [x for x in l if not x.endswith("live_video,APAC-JA")]),
                          (V, None, "queue"), ["live_video x APAC-JA has volume but no site is certified"]),

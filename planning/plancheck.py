@@ -231,6 +231,8 @@ def _check_demand(op, requirements, coverage, by_pair, times, pos, hours, out):
                 t = tau + max(per - 1, 0)
                 if t >= len(times):
                     break
+                if work[tau] <= 1e-9:  # nothing arrived then: nothing to be late
+                    continue
                 earlier = arrived_total[tau] - work[tau]
                 due = earlier + target * work[tau]
                 if done_total[t] + late[t] < due - 1e-3 * max(1.0, due):

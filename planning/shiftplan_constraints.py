@@ -113,7 +113,7 @@ def deferred_deadline(model: PlanModel) -> int:
             if backlog is None:
                 continue
             for k, (lag, share) in enumerate(deadlines):
-                if t - lag < 0:
+                if t - lag < 0 or work[t - lag] <= EPS:  # no items of that interval to judge
                     continue
                 before = arrived[t - lag - 1] if t - lag - 1 >= 0 else 0.0
                 allowed = float(arrived[t] - before - share * work[t - lag])

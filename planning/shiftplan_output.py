@@ -84,7 +84,8 @@ def replay_backlog(queue, work: np.ndarray, agents: np.ndarray, interval_hours: 
         lag = deadline_lag_intervals(hours, interval_hours)
         if lag < n:
             before = np.concatenate([np.zeros(lag + 1), arrived[: max(0, n - lag - 1)]])[:n]
-            due = before + share * np.concatenate([np.zeros(lag), work[: n - lag]])
+            judged = np.concatenate([np.zeros(lag), work[: n - lag]])
+            due = np.where(judged > 1e-9, before + share * judged, 0.0)  # only intervals with items
             late = np.maximum(late, due - done)
     return backlog, np.maximum(late, 0.0)
 

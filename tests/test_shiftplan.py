@@ -217,3 +217,17 @@ def test_simulation_fills_simulated_attainment():
     assert sim is not None and len(sim)
     row = plan.queues.iloc[0]
     assert row["predicted"] >= 0.9 and row["simulated"] >= 0.9
+
+
+def test_second_deadline_for_the_rest():
+    # 4 work-hours arrive 00-01.  Target 50% within 2 h (done by the end of 01:00-02:00) and
+    # the rest within 4 h (by the end of 03:00-04:00).  A 00:00 4 h shift at occupancy 1:
+    # without the second deadline 2 agents x 1 h... 1 agent does 2 h by 02:00 (50%) and
+    # all 4 h by 04:00, so 1 agent suffices; with the rest due in 3 h (lag 2: by the end of
+    # 02:00-03:00) 1 agent only does 3 h -> 2 agents.
+    base = dict(kind="deferred", max_occupancy=1.0, sla_within_hours=2, sla_target=0.5)
+    for rest, expected in ((4, 1), (3, 2)):
+        op = operation([queue("rev", sla_rest_within_hours=rest, **base)], [site()], [("S1", "rev")],
+                       [("S1", "a", "00:00", 4)])
+        req = requirements(op, {"rev": [1.0] + [0.0] * 23}, workload={"rev": [4.0] + [0.0] * 23})
+        assert heads(solve(op, req)) == expected, rest

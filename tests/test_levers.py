@@ -283,3 +283,30 @@ def test_training_week_needs_more_paid_hours():
     base, _, _ = plan()
     trained, _, _ = plan([{"kind": "training", "week_start": "2026-03-02", "hours_per_agent": 12}])
     assert trained.kpis["paid_hours"] > base.kpis["paid_hours"]
+
+
+# ------------------------------------------------------------ through compute_requirements
+def requirement(levers=(), days: int = 2) -> pd.DataFrame:
+    from planning.requirements import compute_requirements
+
+    op, frame = apply_levers(small_op(), small_forecast(days=days), [parse_lever(x) for x in levers])
+    return compute_requirements(op, frame).set_index(["queue", "market", "timestamp"]).sort_index()
+
+
+def test_levers_move_the_real_requirement_the_right_way():
+    base = requirement()
+    more = requirement([{"kind": "volume_change", "queue": "spam", "percent": 30}])
+    assert (more["required_agents"] >= base["required_agents"] - 1e-9).all()
+    assert (more.loc["spam", "required_agents"] > base.loc["spam", "required_agents"]).all()
+    assert_allclose(more.loc["abuse", "required_agents"], base.loc["abuse", "required_agents"])
+    # the per-row AHT override of the learning curve reaches the requirement
+    slow = requirement([{"kind": "aht_change", "queue": "spam", "start": "2026-03-03", "percent": 50}])
+    day1 = slow.loc["spam"].index.get_level_values("timestamp") < pd.Timestamp("2026-03-03", tz="UTC")
+    assert_allclose(slow.loc["spam", "aht_seconds"][~day1], 45.0)
+    assert_allclose(slow.loc["spam", "required_agents"][day1], base.loc["spam", "required_agents"][day1])
+    assert (slow.loc["spam", "required_agents"][~day1] > base.loc["spam", "required_agents"][~day1]).all()
+    stricter = requirement([{"kind": "sla_change", "queue": "spam", "sla_target": 0.95, "sla_within_seconds": 20}])
+    assert (stricter.loc["spam", "required_agents"] >= base.loc["spam", "required_agents"] - 1e-9).all()
+    assert stricter.loc["spam", "required_agents"].sum() > base.loc["spam", "required_agents"].sum()
+    automated = requirement([{"kind": "automation_change", "current_rate": 0.5, "new_rate": 0.8}])
+    assert (automated["required_agents"] <= base["required_agents"] + 1e-9).all()

@@ -201,6 +201,10 @@ def test_page_builds_saves_duplicates_and_deletes(page, tmp_path):
     assert saved.name == "Election <b>surge</b>" and saved.levers[0].percent == 20
     at.button(key="scn_dup").click().run()
     assert [r["id"] for r in store.list()] == [2, 1] and store.get(2).parent_id == 1
+    at.selectbox(key="scn_pick").set_value(2).run()
+    at.button(key="scn_open").click().run()  # reopen the copy: the form shows it
+    assert at.text_input(key="scn_f_name").value == "Election <b>surge</b> (copy)"
+    assert any("Editing scenario #2" in h.value for h in at.subheader)
     at.selectbox(key="scn_pick").set_value(1).run()
     at.button(key="scn_del").click().run()
     assert len(store.list()) == 2 and any("cannot be undone" in w.value for w in at.warning)

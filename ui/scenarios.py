@@ -30,6 +30,7 @@ PAGE = {"title": "Scenarios", "icon": ":material/compare_arrows:", "section": "P
 DRAFT = "scn_draft"  # session_state: {"id", "name", "base", "notes", "levers" (dicts), "settings" (dict), "parent_id"}
 LAST_RUN = "scn_last_run"  # session_state: {"kpis", "seconds", "label"}
 CONFIRM = "scn_confirm_delete"  # session_state: id waiting for delete confirmation
+FLASH = "scn_flash"  # session_state: a message to show once after a rerun
 DEFAULT_BASE = "data/sample"
 CHOICE_FIELDS = {"queue": "queues", "market": "markets", "site": "sites", "vendor": "vendors"}
 
@@ -269,10 +270,11 @@ def _saved_tab(store: Store) -> None:
     c1, c2, c3 = st.columns(3)
     if c1.button("Open", icon=":material/folder_open:", key="scn_open"):
         _open(store.get(sid))
-        st.success(f"Opened #{sid} in Build & run")
+        st.session_state[FLASH] = f"Opened scenario #{sid} in Build & run."
+        st.rerun()  # re-render the form with the opened scenario
     if c2.button("Duplicate", icon=":material/content_copy:", key="scn_dup"):
         new = store.save(store.get(sid).duplicate())
-        st.success(f"Saved a copy as #{new}")
+        st.session_state[FLASH] = f"Saved a copy of #{sid} as #{new}."
         st.rerun()
     if c3.button("Delete...", icon=":material/delete:", key="scn_del"):
         st.session_state[CONFIRM] = sid
@@ -362,6 +364,8 @@ def render() -> None:
         common.error_box(f"the scenario store cannot be opened: {exc}",
                          "Check the WFM_DB setting (a file path or a postgresql:// URL).")
         return
+    if st.session_state.get(FLASH):
+        st.success(st.session_state.pop(FLASH), icon=":material/check:")
     draft = _draft()
     try:
         op = restrict_operation(_base_operation(draft["base"], _stamp(draft["base"])), who)

@@ -36,6 +36,27 @@ def holdout_selection(backtest):
     return sum(chosen) / len(chosen), sum(naive) / len(naive)
 
 
+def long_range_holdout(op, weeks: int = 26) -> dict:
+    """Fit the long range on all but the last ``weeks`` weeks and score its weekly totals."""
+    import pandas as pd
+
+    from forecasts.longrange import long_range
+    from planning.forecasting import calendars, events_frame
+
+    volume = op.volume
+    cut = volume["timestamp"].max() - pd.Timedelta(weeks=weeks)
+    history, future = volume[volume["timestamp"] <= cut], volume[volume["timestamp"] > cut]
+    run = long_range(history, months=weeks // 4 + 1, events=events_frame(op), calendars=calendars(op))
+    day = future["timestamp"].dt.normalize()
+    week = day - pd.to_timedelta(day.dt.day_of_week, unit="D")
+    actual = future.assign(period_start=week).groupby(["queue", "market", "period_start"], as_index=False)["volume"].sum()
+    j = run.weekly.merge(actual, on=["queue", "market", "period_start"])
+    err = j["forecast"] - j["volume"]
+    return {"points": len(j), "wape": err.abs().sum() / j["volume"].sum(), "bias": err.sum() / j["volume"].sum(),
+            "cov80": ((j.volume >= j.lo_80) & (j.volume <= j.hi_80)).mean(),
+            "cov95": ((j.volume >= j.lo_95) & (j.volume <= j.hi_95)).mean()}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("inputs", nargs="?", default=str(ROOT / "data" / "sample"))
@@ -74,6 +95,8 @@ def main(argv=None) -> int:
     totals = overlap.groupby(["queue", "market"])[["forecast", "long"]].sum()
     rel = ((totals["long"] - totals["forecast"]).abs() / totals["forecast"]).describe()
 
+    lr_holdout = long_range_holdout(op)
+
     scores = run.scores()
     per_model = scores.groupby("model")[["mase", "wape", "bias", "coverage_80", "coverage_95",
                                          "calibrated_coverage_80", "calibrated_coverage_95"]].mean()
@@ -101,6 +124,9 @@ def main(argv=None) -> int:
     print(f"wall time, re-run with every series cached = {cached:.1f} s")
     print(f"long range, 18 months, all series = {long_seconds:.1f} s; its daily totals vs the intraday "
           f"forecast over the {args.weeks}-week overlap: median |difference| {rel['50%']:.1%}, max {rel['max']:.1%}")
+    print("long range held out (fit to 26 weeks before the end, forecast them): weekly totals WAPE "
+          f"{lr_holdout['wape']:.3f}, bias {lr_holdout['bias']:+.3f}, 80% coverage {lr_holdout['cov80']:.3f}, "
+          f"95% coverage {lr_holdout['cov95']:.3f} ({lr_holdout['points']} series-weeks)")
     if len(run.warnings):
         print(f"{len(run.warnings)} series warnings, e.g. {run.warnings.message.iloc[0]}")
     return 0

@@ -1,8 +1,9 @@
 """Long-range forecasts: daily totals 12-18 months ahead, rolled up to weeks and months.
 
 Per series, ``log1p`` of the daily total (UTC days, full history, known events divided
-out) is regressed on a linear trend, day-of-week dummies, yearly Fourier terms and the
-share of the day that is a public holiday, with AR(1) errors
+out) is regressed on a linear trend, day-of-week dummies, yearly Fourier terms, the
+share of the day that is a public holiday and, when the data show one, a level shift
+(e.g. a new automation classifier; chosen by BIC), with AR(1) errors
 (:func:`forecasts.models.ar_sarimax`).  Uncertainty comes from simulated sample paths
 (AR(1) errors plus coefficients drawn from their covariance), so weekly and monthly
 totals and the queue / market totals are sums of the same paths: the point forecasts (path means) add up exactly
@@ -76,6 +77,31 @@ def _design(days: pd.DatetimeIndex, origin: pd.Timestamp, holiday_share: np.ndar
     return np.column_stack(cols)
 
 
+def level_shift(X: np.ndarray, z: np.ndarray, margin_days: int = 56, min_bic_gain: float = 10.0) -> int | None:
+    """Day index of the one level shift (a step dummy) that best improves the fit, or None.
+
+    Candidates every 7 days, at least ``margin_days`` from either end; accepted when the
+    Bayesian information criterion improves by ``min_bic_gain`` (one extra parameter).
+    """
+    n = len(z)
+    if n < 3 * margin_days:
+        return None
+
+    def sse(design):
+        coef, *_ = np.linalg.lstsq(design, z, rcond=None)
+        return float(np.sum((z - design @ coef) ** 2))
+
+    base = sse(X)
+    best, best_sse = None, base
+    for k in range(margin_days, n - margin_days, 7):
+        value = sse(np.column_stack([X, np.arange(n) >= k]))
+        if value < best_sse:
+            best, best_sse = k, value
+    if best is None or n * np.log(base / best_sse) - np.log(n) < min_bic_gain:
+        return None
+    return best
+
+
 def forecast_daily_paths(volume: pd.DataFrame, days_ahead: int, events: pd.DataFrame | None,
                          calendar: HolidayCalendar | None, queue: str, market: str,
                          rng: np.random.Generator) -> tuple[pd.DatetimeIndex, np.ndarray, list[str]]:
@@ -100,6 +126,11 @@ def forecast_daily_paths(volume: pd.DataFrame, days_ahead: int, events: pd.DataF
     if not yearly:
         notes.append(f"long range: {n} days of history is under a year; no yearly seasonality")
     X = _design(all_days, all_days[0], hol, yearly)
+    shift = level_shift(X[:n], z)
+    if shift is not None:
+        X = np.column_stack([X, np.arange(len(all_days)) >= shift])
+        notes.append(f"long range: level shift from {all_days[shift]:%Y-%m-%d} modelled "
+                     "(e.g. an automation change); it carries into the forecast")
     beta, *_ = np.linalg.lstsq(X[:n], z, rcond=None)
     resid = z - X[:n] @ beta
     with warnings.catch_warnings(record=True) as caught:

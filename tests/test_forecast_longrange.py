@@ -71,3 +71,27 @@ def test_period_start_for_weeks_and_months():
     days = pd.DatetimeIndex(pd.to_datetime(["2026-03-04", "2026-03-31"], utc=True))
     assert list(period_start(days, "week").strftime("%Y-%m-%d")) == ["2026-03-02", "2026-03-30"]
     assert list(period_start(days, "month").strftime("%Y-%m-%d")) == ["2026-03-01", "2026-03-01"]
+
+
+def test_a_level_shift_is_found_and_carried_forward():
+    from forecasts.longrange import level_shift
+
+    rng = np.random.default_rng(2)
+    n = 500
+    X = np.column_stack([np.ones(n), np.arange(n) / 365.0])
+    z = 5.0 + rng.normal(0, 0.03, n) + np.where(np.arange(n) >= 301, -0.16, 0.0)  # about x0.85 from day 301
+    k = level_shift(X, z)
+    assert k is not None and abs(k - 301) <= 7
+    assert level_shift(X, 5.0 + rng.normal(0, 0.03, n)) is None  # no shift, none found
+    volume = _hourly_with_yearly_cycle(weeks=80, seed=5)
+    plain = long_range(volume, months=3)
+    assert not any("level shift" in m for m in plain.warnings["message"])
+    step = volume["timestamp"] >= volume["timestamp"].min() + pd.Timedelta(weeks=50)
+    shifted = volume.copy()
+    shifted.loc[step, "volume"] = np.round(shifted.loc[step, "volume"] * 0.7)
+    run = long_range(shifted, months=3)
+    assert any("level shift" in m for m in run.warnings["message"])
+    # The forecast after a x0.7 step is 0.7 x the forecast of the same data without it.
+    by_series = ["queue", "market"]
+    assert_allclose(run.monthly.groupby(by_series).forecast.sum(),
+                    0.7 * plain.monthly.groupby(by_series).forecast.sum(), rtol=0.05)

@@ -235,9 +235,11 @@ def _build_tab(store: Store, who, op) -> None:
                 draft["id"] = sid
             if last:
                 store.save_result(sid, last["kpis"], last["seconds"])
-            st.success(f"Saved scenario #{sid}" + (" with its KPIs" if last else ""), icon=":material/check:")
         except StoreError as exc:
             common.error_box(str(exc))
+        else:
+            st.session_state[FLASH] = f"Saved scenario #{sid}" + (" with its KPIs." if last else ".")
+            st.rerun()  # the title and "Save changes" now refer to the saved scenario
     last = st.session_state.get(LAST_RUN)
     if last:
         st.markdown(f"**Result** (run took {last['seconds']:.1f} s)")

@@ -55,6 +55,11 @@ def mix_text(mix: dict[tuple[str, str], float], top: int = QUEUE_MIX_TOP) -> str
     return " · ".join(parts)
 
 
+def _wall(ts, tz: str) -> dt.time:
+    """Wall-clock time of instant ``ts`` in zone ``tz`` (minutes)."""
+    return pd.Timestamp(ts).tz_convert(tz).time().replace(second=0, microsecond=0)
+
+
 def shift_rows(result, vendor: str | None = None) -> pd.DataFrame:
     """The plan's shifts (one row per site x shift x local date) with Excel-ready types:
     ``date_local`` a date, ``start_local``/``end_local`` times of day in the site's zone,
@@ -67,8 +72,10 @@ def shift_rows(result, vendor: str | None = None) -> pd.DataFrame:
     out["queue_mix"] = [mix_text(queue_mix(alloc, r.site, r.start_utc, r.end_utc))
                         for r in shifts.itertuples(index=False)]
     out["date_local"] = [d if isinstance(d, dt.date) else pd.Timestamp(d).date() for d in out["date_local"]]
-    out["start_local"] = [dt.time.fromisoformat(str(v)[:5]) for v in out["start_local"]]
-    out["end_local"] = [dt.time.fromisoformat(str(v)[:5]) for v in out["end_local"]]
+    # Local clock times from the UTC instants, so a shift whose template time falls in a
+    # spring-forward gap shows when agents really start (and both columns agree).
+    out["start_local"] = [_wall(r.start_utc, r.timezone) for r in shifts.itertuples(index=False)]
+    out["end_local"] = [_wall(r.end_utc, r.timezone) for r in shifts.itertuples(index=False)]
     out["start_utc"] = _utc_naive(out["start_utc"]) if len(out) else out["start_utc"]
     out["end_utc"] = _utc_naive(out["end_utc"]) if len(out) else out["end_utc"]
     return out.reset_index(drop=True)

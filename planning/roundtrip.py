@@ -75,6 +75,14 @@ def _whole(value) -> int | None:
     return int(round(number))
 
 
+def _local_start(template, day: dt.date, tz: str) -> dt.time:
+    """When the shift really starts on ``day`` (after a spring-forward gap if it falls in one)."""
+    from planning.timezones import shift_utc_span
+
+    start, _ = shift_utc_span(day, template.start, template.paid_hours, tz)
+    return start.tz_convert(tz).time().replace(second=0, microsecond=0)
+
+
 def read_vendor_sheet(source, result, vendor: str | None = None) -> tuple[str, pd.DataFrame, list[str], list[str]]:
     """(vendor, returned rows ``site, shift, date_local, headcount, row``, problems, warnings).
 
@@ -129,9 +137,10 @@ def read_vendor_sheet(source, result, vendor: str | None = None) -> tuple[str, p
                                     "number of agents (0 or more)")
                 else:
                     start = values[col["Local start"]]
-                    if isinstance(start, dt.time) and start.replace(second=0) != templates[(site, shift)].start:
+                    expected = _local_start(templates[(site, shift)], day, result.operation.sites[site].timezone)
+                    if isinstance(start, dt.time) and start.replace(second=0, microsecond=0) != expected:
                         warnings.append(f"{where}: local start {start:%H:%M} differs from the shift's "
-                                        f"{templates[(site, shift)].start:%H:%M}; only Headcount is read")
+                                        f"{expected:%H:%M}; only Headcount is read")
                     rows.append({"site": site, "shift": shift, "date_local": day, "headcount": heads, "row": r})
                 r += 1
         r += 1

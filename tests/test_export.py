@@ -257,3 +257,24 @@ def test_libreoffice_converts_every_sheet(data, book, tmp_path):
     coverage = (tmp_path / "plan-Coverage.csv").read_text(encoding="utf-8")
     assert '=HYPERLINK(""http://x"",""y"") / M' in coverage  # still text after LibreOffice's load
     assert "#NAME" not in coverage and "Err:" not in coverage
+
+
+def test_vendor_rows_across_dst_show_real_local_times():
+    """Dublin springs forward at 01:00 UTC on 2026-03-29: a 01:30 local start does not
+    exist that day; agents start at 02:00 IST (01:00 UTC). The autumn 01:30 is ambiguous:
+    the first (IST, 00:30 UTC) is used. Expected instants worked out by hand."""
+    from planning.export_frames import shift_rows
+    from planning.timezones import shift_utc_span
+
+    rows = []
+    for day in ("2026-03-28", "2026-03-29", "2026-10-25"):
+        start, end = shift_utc_span(dt.date.fromisoformat(day), dt.time(1, 30), 8, "Europe/Dublin")
+        rows.append({"vendor": "V", "site": "DUB", "shift": "night", "date_local": dt.date.fromisoformat(day),
+                     "start_local": "01:30", "end_local": "", "timezone": "Europe/Dublin", "start_utc": start,
+                     "end_utc": end, "paid_hours": 8.0, "headcount": 3})
+    plan = SimpleNamespace(shifts=pd.DataFrame(rows), allocation=pd.DataFrame(
+        columns=["timestamp", "site", "queue", "market", "agents"]))
+    out = shift_rows(SimpleNamespace(plan=plan))
+    assert [t.strftime("%H:%M") for t in out["start_local"]] == ["01:30", "02:00", "01:30"]
+    assert [t.strftime("%H:%M") for t in out["end_local"]] == ["09:30", "10:00", "08:30"]
+    assert [t.strftime("%m-%d %H:%M") for t in out["start_utc"]] == ["03-28 01:30", "03-29 01:00", "10-25 00:30"]

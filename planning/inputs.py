@@ -14,6 +14,7 @@ inflating anything), .csv.gz files are inflated with a cap, macros (vbaProject.b
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 import warnings
@@ -443,7 +444,8 @@ def _objects(raw: RawTable, report: ValidationReport) -> tuple[list, pd.DataFram
         check_unique(raw, IDS[raw.table.name], report, " / ".join(IDS[raw.table.name]))
     if raw.table.name == "certifications":
         check_unique(raw, ["site", "queue", "market"], report, "certification", "warning")
-    frame = pd.DataFrame({k: list(v) if not isinstance(v, pd.Series) else v.to_numpy() for k, v in parsed.items()})
+    frame = pd.DataFrame({k: v.reset_index(drop=True) if isinstance(v, pd.Series) else list(v)
+                          for k, v in parsed.items()})
     for col in raw.table.columns:  # ints were checked whole; NaN only where blank or bad
         if col.kind == "int":
             frame[col.name] = frame[col.name].astype(float).astype("Int64")
@@ -497,44 +499,56 @@ def _settings(raw: RawTable | None, report: ValidationReport) -> tuple[Settings,
     return Settings(), False
 
 
+REFERENCES = {"queue": "queues", "market": "markets", "site": "sites"}  # column -> the table of ids
+
+
 def validate_tables(tables: dict[str, RawTable], report: ValidationReport) -> Operation | None:
-    """All checks on the read tables; the Operation when there are no errors."""
+    """All checks on the read tables; the Operation when there are no errors.
+
+    Tables other than volume and settings are parsed by their schema kinds; those with a
+    domain type become objects, the others (hiring, and any table added to the schema
+    later) tidy frames, attached to the ``Operation`` field of the same name if it has one.
+    Columns named queue / market / site must reference known ids (``*`` allowed in events).
+    """
     settings, explicit = _settings(tables.get("settings"), report)
     objects, frames = {}, {}
-    for name in ("queues", "markets", "sites", "certifications", "shifts", "events", "hiring"):
-        if name in tables:
+    for name in TABLES:
+        if name in tables and name not in ("volume", "settings"):
             objects[name], frames[name] = _objects(tables[name], report)
+
     def ids(table: str, column: str) -> set[str]:
         raw = tables.get(table)
         return set(raw.frame[column].str.strip()) if raw is not None and column in raw.frame else set()
 
-    queue_ids, market_ids, site_ids = ids("queues", "queue"), ids("markets", "market"), ids("sites", "site")
-    refs = {"queue": ("queues", queue_ids), "market": ("markets", market_ids), "site": ("sites", site_ids)}
-    for name, columns in (("certifications", ["site", "queue", "market"]), ("shifts", ["site"]),
-                          ("hiring", ["site"]), ("events", ["queue", "market"])):
-        raw = tables.get(name)
-        for column in columns if raw is not None else []:
-            target, known = refs[column]
+    known = {column: ids(table, column) for column, table in REFERENCES.items()}
+    for name, raw in tables.items():
+        if name in ("volume", "settings") or REFERENCES.get(raw.table.columns[0].name) == name:
+            continue
+        for column, target in REFERENCES.items():
             if column in raw.frame.columns and target in tables:
                 values = raw.frame[column].str.strip().to_numpy(dtype=object)
-                check_references(raw, column, values, values != "", known, target, report,
+                check_references(raw, column, values, values != "", known[column], target, report,
                                  allow_all=name == "events")
     volume, interval = None, settings.interval_minutes
     if "volume" in tables:
         volume, interval = check_volume(tables["volume"], report, settings.interval_minutes if explicit else None,
-                                        queue_ids, market_ids)
+                                        known["queue"], known["market"])
         if not explicit and interval != settings.interval_minutes:
             settings = settings.model_copy(update={"interval_minutes": interval})
     _coverage_warnings(tables, objects, volume, report)
     if not report.valid or any(t not in tables for t in ("queues", "markets", "sites", "certifications",
                                                           "shifts", "volume")):
         return None
-    return Operation(
+    operation = Operation(
         queues={q.queue: q for q in objects["queues"]}, markets={m.market: m for m in objects["markets"]},
         sites={s.site: s for s in objects["sites"]}, certifications=objects["certifications"],
         shifts=objects["shifts"], volume=volume, events=objects.get("events", []), settings=settings,
-        hiring=frames.get("hiring"),
     )
+    fields = {f.name for f in dataclasses.fields(Operation)}
+    for name, frame in frames.items():
+        if name not in OBJECT_TABLES and name in fields:
+            setattr(operation, name, frame)
+    return operation
 
 
 def _coverage_warnings(tables, objects, volume, report: ValidationReport) -> None:

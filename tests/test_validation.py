@@ -132,6 +132,10 @@ CSV_CASES = {
     "unknown market": (set_cell("certifications", 3, "market", "NA-ENG"), ("certifications.csv", 3, "market"),
                        ["market 'NA-ENG' is not in the markets table", "'NA-EN'"]),
     "unknown site": (set_cell("shifts", 4, "site", "MNL-C"), (SH, 4, "site"), ["site 'MNL-C' is not in the sites"]),
+    "unknown site in hiring": (set_cell("hiring", 2, "site", "DUB-Z"), ("hiring.csv", 2, "site"),
+                               ["site 'DUB-Z' is not in the sites table", "did you mean 'DUB-A'"]),
+    "unknown market in events": (set_cell("events", 2, "market", "LATAM"), ("events.csv", 2, "market"),
+                                 ["market 'LATAM' is not in the markets table"]),
     "duplicate id": (edit("queues", lambda l: l + [l[1]]), (Q, 4, "queue"), ["spam appears again (first on row 2)"]),
     # zones, shifts, shares
     "unknown zone": (set_cell("sites", 2, "timezone", "Europe/Dubln"), (S, 2, "timezone"),

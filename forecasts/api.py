@@ -21,7 +21,6 @@ import os
 import time
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from forecasts import cache

@@ -1,7 +1,6 @@
 """Fan-out over processes and Dask gives the serial answer; progress and the disk cache work."""
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 

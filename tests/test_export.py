@@ -70,6 +70,7 @@ def test_sheets_panes_tables_and_print_settings(book):
         for table in ws.tables.values():  # header row of each table = the formatted header cells
             first = ws[table.ref.split(":")[0]]
             assert first.font.bold and table.tableStyleInfo.name
+            assert table.autoFilter is not None and table.autoFilter.ref  # filter buttons
     assert len(book["Vendor A"].tables) == 2  # one table per site (S1, KTM)
 
 

@@ -64,6 +64,7 @@ def one(spec: dict) -> dict:
             "integers": plan.model_size.get("integer_variables"),
             "build_s": plan.model_size.get("build_seconds"),
             "checker_violations": len(violations),
+            "first_violation": f"{violations[0].constraint}: {violations[0].message}" if violations else "",
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "events": events}
 
 
@@ -80,6 +81,8 @@ def _pct(x) -> str:
 
 
 def _row(label: str, r: dict) -> str:
+    if r.get("first_violation"):
+        print(f"<!-- checker: {r['first_violation']} -->")
     if "cost" not in r:
         return f"| {label} | {r['status']} | | | | | | |"
     return (f"| {label} | {r['variables']:,} ({r['integers']:,} int) | {r['method']} | {r['seconds']:.1f} | "

@@ -180,7 +180,7 @@ def round_and_fix(model, relaxed: Relaxed, opts, deadline: float, say):
         say(f"Rounded ({prefer}): objective {fixed[0]:,.0f}, gap {gap:.2%}")
         if best is None or fixed[0] < best[0]:
             best = fixed
-        if gap <= opts.gap_target:
+        if gap <= opts.gap_target or prefer == "cover":  # round-up only when cover fails
             break
     if best is None:
         return "not_solved", math.nan, None

@@ -147,3 +147,26 @@ def test_random_instances_are_accepted_by_the_checker(case):
     per_day = plan.shifts.groupby(["site", "date_local"])["headcount"].sum()
     for (s, _), h in per_day.items():
         assert h <= op.sites[s].max_headcount
+
+
+def test_checker_rejects_plans_that_break_changed_limits():
+    # solve, then tighten a limit the plan was not made for: the checker must notice
+    op, req = _end_to_end_case()
+    plan = solve_plan(op, req, PlanOptions(time_limit_seconds=30))
+    names = lambda o: {v.constraint for v in check_plan(o, req, plan)}  # noqa: E731
+
+    tight = dataclasses.replace(op, settings=op.settings.model_copy(update={"wellness_severe_share_max": 0.01}))
+    assert "wellness_cap" in names(tight)
+
+    spread = dataclasses.replace(op, settings=op.settings.model_copy(update={"concentration_max_share": 0.34}))
+    assert "concentration_limit" in names(spread)
+
+    first = plan.shifts.iloc[0]
+    outage = pd.DataFrame({"site": [first["site"]], "start": [first["start_utc"]],
+                           "end": [first["start_utc"] + pd.Timedelta(hours=1)], "max_headcount": [0],
+                           "shrinkage": [None]})
+    assert "site_adjustment_cap" in names(dataclasses.replace(op, site_adjustments=outage))
+
+    smaller = dataclasses.replace(op, sites={k: s.model_copy(update={"max_headcount": 1}) if k == first["site"]
+                                             else s for k, s in op.sites.items()})
+    assert "daily_headcount_cap" in names(smaller)

@@ -80,8 +80,14 @@ def test_weekly_agent_days_cap():
 def test_contract_minimum_binds():
     # min 4 agents -> 20 agent-days in the week although 1 agent a day would do
     op = operation([queue()], [site(min_headcount=4)], [("S1", "spam")], [("S1", "day", "08:00", 8)])
-    plan = solve(op, requirements(op, {"spam": day_profile({(8, 16): 1}, days=7)}))
+    req = requirements(op, {"spam": day_profile({(8, 16): 1}, days=7)})
+    plan = solve(op, req)
     assert heads(plan) == 20
+    # the checker notices when the contract asks for more than the plan gives
+    import dataclasses
+
+    more = dataclasses.replace(op, sites={"S1": op.sites["S1"].model_copy(update={"min_headcount": 5})})
+    assert {v.constraint for v in check_plan(more, req, plan)} == {"contract_minimum"}
 
 
 def test_wellness_cap_doubles_staff_on_severe_work():

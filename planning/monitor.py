@@ -231,7 +231,7 @@ def _period(ts: pd.Series, period: str) -> pd.Series:
     if period == "day":
         return day
     if period == "week":
-        return day - pd.to_timedelta(day.dt.dayofweek, unit="D")  # weeks start on Monday (UTC)
+        return day - pd.to_timedelta(day.dt.day_of_week, unit="D")  # weeks start on Monday (UTC)
     raise ValueError("period must be 'day' or 'week'")
 
 

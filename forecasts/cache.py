@@ -2,8 +2,8 @@
 
 Location: ``$PLANNER_CACHE_DIR/forecasts`` if set, else ``var/cache/forecasts`` under the
 repository.  Entries are pickles of :class:`forecasts.series.SeriesResult`; a stale or
-unreadable entry is simply recomputed.  Bump ``CACHE_VERSION`` when model code changes
-what a given input produces.
+unreadable entry is simply recomputed; beyond ``MAX_ENTRIES`` the oldest are deleted.
+Bump ``CACHE_VERSION`` when model code changes what a given input produces.
 """
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-CACHE_VERSION = "forecasts-1"
+CACHE_VERSION = "forecasts-2"
+# Oldest entries beyond this many are deleted when a new one is stored.
+MAX_ENTRIES = 1000
 CACHE_ENV = "PLANNER_CACHE_DIR"
 
 
@@ -54,5 +56,16 @@ def store(key: str, value, directory: Path | None = None) -> None:
         with tempfile.NamedTemporaryFile("wb", dir=directory, delete=False, suffix=".tmp") as fh:
             pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(fh.name, directory / f"{key}.pkl")
+        prune(directory)
     except OSError:
         pass  # a read-only disk only costs speed
+
+
+def prune(directory: Path, keep: int = MAX_ENTRIES) -> None:
+    """Delete the least recently written entries beyond ``keep``."""
+    entries = list(directory.glob("*.pkl"))
+    if len(entries) <= keep:
+        return
+    entries.sort(key=lambda p: p.stat().st_mtime)
+    for path in entries[: len(entries) - keep]:
+        path.unlink(missing_ok=True)

@@ -69,3 +69,14 @@ def test_dask_backend_on_a_local_cluster_matches_serial():
                                       progress=lambda d, t, m: seen.append(d))
     assert_frame_equal(serial.forecast, distributed.forecast)
     assert seen == [1, 2]
+
+
+def test_cache_prunes_the_oldest_entries(tmp_path):
+    import os
+
+    for i in range(5):
+        cache.store(f"k{i}", i, tmp_path)
+        os.utime(tmp_path / f"k{i}.pkl", (i, i))
+    cache.prune(tmp_path, keep=3)
+    assert sorted(p.stem for p in tmp_path.glob("*.pkl")) == ["k2", "k3", "k4"]
+    assert cache.load("k4", tmp_path) == 4 and cache.load("k0", tmp_path) is None

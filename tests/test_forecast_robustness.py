@@ -110,3 +110,14 @@ def test_statsmodels_warnings_are_collected_per_series_not_printed(monkeypatch, 
     assert "noisy: ConvergenceWarning: Maximum Likelihood optimization failed to converge." in list(
         run.warnings["message"])
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("minutes", [15, 60])
+def test_other_interval_lengths(minutes):
+    volume = make_volume(weeks=5, freq_minutes=minutes, seed=8)
+    per_week = 7 * 24 * 60 // minutes
+    run = forecast_volume(volume, per_week, config=ForecastConfig(window_weeks=3), backend="serial",
+                          use_cache=False)
+    _check(run, per_week)
+    assert run.forecast["timestamp"].diff().dropna().eq(pd.Timedelta(minutes=minutes)).all()
+    assert not run.backtest.empty and run.backtest["model"].nunique() == 5

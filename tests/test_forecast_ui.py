@@ -32,3 +32,13 @@ def test_forecast_page_shows_choice_bands_backtest_and_long_range(page):
     assert not at.exception
     assert at.radio(key="forecast_section").value == "Long range"  # stays on the section
     assert any("whole weeks / months only" in c.value for c in at.caption)
+
+
+def test_forecast_rows_show_the_event_and_holiday_components(page):
+    at = page.run()
+    at.radio(key="forecast_section").set_value("Forecast rows").run()
+    assert not at.exception
+    rows = at.dataframe[0].value
+    assert {"forecast", "lo_95", "hi_95", "baseline", "holiday_factor", "event_factor"} <= set(rows.columns)
+    product = rows["baseline"] * rows["holiday_factor"] * rows["event_factor"]
+    assert ((product - rows["forecast"]).abs() <= 1e-6 * (1 + rows["forecast"])).all()

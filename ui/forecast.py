@@ -82,6 +82,16 @@ def _effect_spans(components: pd.DataFrame, interval: int) -> pd.DataFrame:
     return pd.DataFrame(spans, columns=["start", "end", "label"])
 
 
+def _past_events(op: Operation, queue: str, market: str, start, end) -> pd.DataFrame:
+    """Events from the inputs that touch the shown history of this queue x market."""
+    rows = [{"start": max(pd.Timestamp(e.start), start), "end": min(pd.Timestamp(e.end), end),
+             "label": f"{e.event} ×{e.volume_multiplier:g} (past)"}
+            for e in op.events
+            if e.queue in (queue, "*") and e.market in (market, "*")
+            and pd.Timestamp(e.end) > start and pd.Timestamp(e.start) < end]
+    return pd.DataFrame(rows, columns=["start", "end", "label"])
+
+
 def _long_chart(frame: pd.DataFrame, unit: str) -> alt.LayerChart:
     x = alt.X("period_start:T", title=f"{unit.capitalize()} starting (UTC)")
     y_title = f"Volume (items per {unit})"
@@ -126,11 +136,13 @@ def render() -> None:
 
     history = op.volume[(op.volume["queue"] == queue) & (op.volume["market"] == market)]
     history = history[history["timestamp"] >= history["timestamp"].max() - pd.Timedelta(weeks=HISTORY_WEEKS)]
-    marks = _effect_spans(components, interval)
+    marks = pd.concat([_past_events(op, queue, market, history["timestamp"].min(), history["timestamp"].max()),
+                       _effect_spans(components, interval)], ignore_index=True)
     st.subheader("History and forecast")
     st.caption(f"Grey: actual volume (last {HISTORY_WEEKS} weeks). Blue line: forecast; bands: 80% and 95% "
-               "prediction intervals. Red spans: known events and public holidays in the forecast "
-               "(their factor is applied on top of the model's baseline).")
+               "prediction intervals. Red spans: known events (from the inputs) and public holidays; in the "
+               "forecast their factor is applied on top of the model's baseline, in the history they "
+               "were divided out before fitting.")
     common.show_chart(_fan_chart(history, forecast, marks, interval), key="forecast_fan")
     for message in run.warnings["message"]:
         st.warning(common.plain(message), icon=":material/warning:")
@@ -161,4 +173,6 @@ def render() -> None:
         for message in lr_warnings["message"]:
             st.warning(common.plain(message), icon=":material/warning:")
     else:
-        common.show_table(forecast, key="forecast_rows", file_name=f"forecast_{queue}_{market}.csv")
+        st.caption("forecast = baseline (model) × holiday factor × event factor; volumes in items per interval.")
+        rows = forecast.merge(components, on=["timestamp", "queue", "market"])
+        common.show_table(rows, key="forecast_rows", file_name=f"forecast_{queue}_{market}.csv")

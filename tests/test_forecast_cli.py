@@ -77,3 +77,19 @@ def test_usage_and_input_errors_have_exit_codes(tmp_path, capsys):
     assert main(["backtest", str(tmp_path / "empty"), "--weeks", "0"]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err
+
+
+def test_backend_comes_from_argument_then_settings_then_environment(monkeypatch):
+    from types import SimpleNamespace
+
+    from planning.domain import Settings
+    from planning.forecasting import _backend
+
+    monkeypatch.delenv("PLANNER_FORECAST_BACKEND", raising=False)
+    dask_op = SimpleNamespace(settings=Settings(forecast_backend="dask", dask_scheduler="tcp://sched:8786"))
+    plain_op = SimpleNamespace(settings=Settings())
+    assert _backend(dask_op, None) == ("dask", "tcp://sched:8786")
+    assert _backend(dask_op, "serial")[0] == "serial"
+    assert _backend(plain_op, None) == ("process", None)
+    monkeypatch.setenv("PLANNER_FORECAST_BACKEND", "serial")
+    assert _backend(plain_op, None)[0] == "serial"

@@ -93,3 +93,21 @@ def test_backend_comes_from_argument_then_settings_then_environment(monkeypatch)
     assert _backend(plain_op, None) == ("process", None)
     monkeypatch.setenv("PLANNER_FORECAST_BACKEND", "serial")
     assert _backend(plain_op, None)[0] == "serial"
+
+
+def test_saved_selection_refreshes_without_backtesting(small_inputs, tmp_path, capsys):
+    saved = tmp_path / "selection.csv"
+    assert main(["forecast", str(small_inputs), "--weeks", "1", "--out", str(tmp_path / "a.csv"),
+                 "--save-selection", str(saved), "--quiet", "--no-cache"]) == 0
+    capsys.readouterr()
+    chosen = pd.read_csv(saved)
+    assert list(chosen.columns) == ["queue", "market", "model", "reason", "scale_80", "scale_95"]
+    assert main(["forecast", str(small_inputs), "--weeks", "1", "--out", str(tmp_path / "b.csv"),
+                 "--selection", str(saved), "--json", "--quiet", "--no-cache"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert [s["model"] for s in summary["selection"]] == list(chosen["model"])
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "a.csv"), pd.read_csv(tmp_path / "b.csv"))
+    bad = tmp_path / "bad.csv"
+    chosen.assign(model="prophet").to_csv(bad, index=False)
+    assert main(["forecast", str(small_inputs), "--selection", str(bad), "--quiet"]) == 1
+    assert "unknown models prophet" in capsys.readouterr().err

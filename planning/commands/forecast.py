@@ -29,8 +29,35 @@ def register(subparsers) -> None:
                         help="where series run (default: process, or PLANNER_FORECAST_BACKEND)")
     parser.add_argument("--workers", type=int, default=None, metavar="N", help="worker processes (default 2)")
     parser.add_argument("--no-cache", action="store_true", help="recompute even if cached")
+    parser.add_argument("--save-selection", type=Path, default=None, metavar="FILE.csv",
+                        help="also write the chosen model per series (with interval calibration)")
+    parser.add_argument("--selection", type=Path, default=None, metavar="FILE.csv",
+                        help="refresh: reuse a saved selection instead of backtesting again "
+                        "(series missing from it are backtested)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
+
+
+SELECTION_COLUMNS = ["queue", "market", "model", "reason", "scale_80", "scale_95"]
+
+
+def read_selection(path: Path):
+    """A saved selection, or an error message."""
+    import pandas as pd
+
+    from forecasts.registry import MODELS
+
+    try:
+        frame = pd.read_csv(path, dtype={"queue": str, "market": str, "model": str, "reason": str})
+    except (OSError, ValueError) as exc:
+        return None, f"{path}: cannot read the selection ({exc})"
+    missing = [c for c in SELECTION_COLUMNS if c not in frame.columns]
+    if missing:
+        return None, f"{path}: missing columns {', '.join(missing)} (write it with --save-selection)"
+    unknown = sorted(set(frame["model"]) - set(MODELS))
+    if unknown:
+        return None, f"{path}: unknown models {', '.join(unknown)}; known: {', '.join(MODELS)}"
+    return frame[SELECTION_COLUMNS], None
 
 
 def progress_bar(enabled: bool = True):
@@ -72,9 +99,18 @@ def run(args: argparse.Namespace) -> int:
     operation, code = load(args.inputs)
     if operation is None:
         return code
+    selection = None
+    if args.selection:
+        selection, problem = read_selection(args.selection)
+        if problem:
+            print(problem, file=sys.stderr)
+            return EXIT_PROBLEMS
     weeks = args.weeks or max(2, operation.settings.planning_weeks)
     result = run_forecast(operation, weeks, progress_bar(not args.quiet), backend=args.backend,
-                          workers=args.workers, use_cache=not args.no_cache)
+                          workers=args.workers, use_cache=not args.no_cache, selection=selection)
+    if args.save_selection:
+        args.save_selection.parent.mkdir(parents=True, exist_ok=True)
+        result.selection[SELECTION_COLUMNS].to_csv(args.save_selection, index=False)
     frame = result.forecast.copy()
     frame["timestamp"] = frame["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     if args.out:

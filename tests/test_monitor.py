@@ -321,3 +321,27 @@ def test_cli_exit_codes(tmp_path):
     assert code == 1 and "S7" in err and "Traceback" not in err
     code, _, err = _run(["monitor", str(folder)])  # no actuals table in the folder
     assert code == 1 and "actuals" in err
+
+
+def test_with_a_plan_staffing_is_judged_against_the_allocation(small_op):
+    ts = pd.date_range("2026-01-12", periods=48, freq="30min", tz="UTC")
+    base = pd.DataFrame({"timestamp": ts, "queue": "q", "market": "M", "site": "", "total_incoming": 100.0,
+                         "manual_incoming": 100.0, "total_solved": 100.0, "manual_solved": 100.0, "aht_seconds": 60.0,
+                         "backlog_items": 0.0, "within_sla_share": 0.95, "staffed_agents": 4.0})
+    staffed = np.full(48, 2.0)
+    staffed[20:28] = 1.0  # half the plan for four hours at S1
+    sites = pd.concat([base.assign(site=s, total_incoming=np.nan, manual_incoming=np.nan, manual_solved=50.0,
+                                   total_solved=50.0, backlog_items=np.nan, within_sla_share=np.nan,
+                                   staffed_agents=staffed if s == "S1" else 2.0) for s in ("S1", "S2")])
+    actuals = pd.concat([base, sites], ignore_index=True)
+    allocation = pd.concat([pd.DataFrame({"timestamp": ts, "site": s, "queue": "q", "market": "M", "agents": 2.0})
+                            for s in ("S1", "S2")])
+    result = run_monitor(small_op, actuals, _flat_forecast("2026-01-12", 48, 100.0), allocation)
+    assert result.has_plan
+    staffing = result.alerts[result.alerts["kind"] == "staffing"]
+    assert list(staffing["site"]) == ["S1"] and staffing.iloc[0]["vendor"] == "V1"
+    assert staffing.iloc[0]["start"] <= ts[21] and staffing.iloc[0]["end"] >= ts[27]
+    k = result.kpis
+    s1 = k[(k["period"] == "day") & (k["level"] == "site") & (k["key"] == "S1")].iloc[0]
+    assert_allclose(s1["planned_agent_hours"], 2.0 * 48 * 0.5)
+    assert_allclose(s1["staffed_vs_planned"], (2.0 * 40 + 8) / (2.0 * 48) - 1)

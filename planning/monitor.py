@@ -354,3 +354,14 @@ def run_monitor(op: Operation, actuals: pd.DataFrame, forecast: pd.DataFrame | N
     alerts, breakdowns = find_alerts(op, pairs, sites, allocation is not None)
     return MonitorResult(pairs, sites, table, alerts, breakdowns, time.perf_counter() - t0,
                          allocation is not None)
+
+
+def open_alerts(result: MonitorResult, within_hours: float = 24.0) -> pd.DataFrame:
+    """Alerts still open: ending within ``within_hours`` of the last actual interval
+    (for the Overview page's list of open alerts)."""
+    if result.alerts.empty:
+        return result.alerts
+    stamps = result.pairs["timestamp"].drop_duplicates().sort_values()
+    step = stamps.diff().min() if len(stamps) > 1 else pd.Timedelta(0)
+    last = stamps.iloc[-1] + step  # end of the last actual interval
+    return result.alerts[result.alerts["end"] >= last - pd.Timedelta(hours=within_hours)].reset_index(drop=True)

@@ -345,3 +345,13 @@ def test_with_a_plan_staffing_is_judged_against_the_allocation(small_op):
     s1 = k[(k["period"] == "day") & (k["level"] == "site") & (k["key"] == "S1")].iloc[0]
     assert_allclose(s1["planned_agent_hours"], 2.0 * 48 * 0.5)
     assert_allclose(s1["staffed_vs_planned"], (2.0 * 40 + 8) / (2.0 * 48) - 1)
+
+
+def test_open_alerts_are_those_near_the_end(planted_result):
+    from planning.monitor import open_alerts
+
+    still = open_alerts(planted_result)
+    end = pd.Timestamp("2026-11-23T00:00Z")
+    assert len(still) and (still["end"] >= end - pd.Timedelta(hours=24)).all()
+    assert "HYD-A" in set(still["site"])  # the AHT drift runs to the end of the week
+    assert not (still["signal"] == "spike").any()  # the Wednesday spike is over

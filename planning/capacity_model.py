@@ -16,9 +16,17 @@ Constraints (named, grouped hard / soft)
     soft  demand:       sum_site alloc + short >= demand hours  (priority-weighted penalty)
     soft  headcount_min: headcount + below_min >= contract min  (paid at the salary rate)
 
+    cuts  room_cut:     valid inequalities at the contract maximum (``add_room_cuts``): seats
+                        freed after the last class stay empty; they cut off fractional
+                        refilling, never a whole-class plan
+
 Objective: salary of hires + hire and training cost + shortfall penalties + below-minimum
 billing.  The salary of today's staff is fixed (nobody is fired) and reported as a constant,
 so the MIP gap is measured on the part the plan controls.
+
+Solve (``solve``): relax-and-fix warm start -> fix-and-optimize on the sites serving the pairs
+left short -> the full MIP hinted with that plan.  The reported bound is the larger of SCIP's
+and the LP relaxation with the room cuts (both proven lower bounds).
 """
 from __future__ import annotations
 
@@ -32,6 +40,11 @@ from ortools.linear_solver import pywraplp
 from planning.capacity_problem import CapacityProblem
 
 _VERBOSE = False  # print the SCIP log (debugging only)
+CUT_WEEKS: int | None = 4
+"""Longest window of the room cuts (``add_room_cuts``); None = up to twice a class's refill time."""
+FIX_AND_OPTIMIZE_SHARE = 0.7
+"""Share of the time limit by which the fix-and-optimize step (``fix_and_optimize``) must end;
+the full MIP, hinted with its plan, gets the rest."""
 SCIP_OPTIONS = "separating/maxroundsroot = 5\nseparating/maxrounds = 1\n"
 """Few cutting rounds: on this model they move the bound little and delay the first plan."""
 from planning.capacity_supply import first_class_week, productivity_at, weekly_retention, SupplyLevers
@@ -102,10 +115,11 @@ class _Built:
     group_sites: dict
     group_demand: np.ndarray
     constant: float
+    hired: dict      # (s, t) -> people from classes still employed (the headcount_max stock)
 
 
 def build(problem: CapacityProblem, *, hires_allowed: bool = True, integer: bool = True,
-          backend: str = "SCIP") -> _Built:
+          backend: str = "SCIP", cut_weeks: int | None = 0) -> _Built:
     """The hiring model (``integer=False``: its LP relaxation, solved with GLOP).
 
     Stocks keep the model sparse: ``hired[s,t] = r * hired[s,t-1] + hires[s,t]`` (people from
@@ -136,7 +150,7 @@ def build(problem: CapacityProblem, *, hires_allowed: bool = True, integer: bool
             hires[s, w], classes[s, w] = h, k
     constant = float(sum(salary[s] * base_headcount(problem, s).sum() for s in range(S)))
 
-    site_hours, below = {}, {}
+    site_hours, below, hired_of = {}, {}, {}
     for s, site in enumerate(problem.sites):
         sup = problem.supply[s]
         r = weekly_retention(sup.monthly_attrition)
@@ -160,6 +174,7 @@ def build(problem: CapacityProblem, *, hires_allowed: bool = True, integer: bool
             room = max(0.0, problem.max_headcount[s] - base[t])
             hired = solver.NumVar(0, room, "hired" + name)  # headcount_max as a bound
             objective.SetCoefficient(hired, float(salary[s]))
+            hired_of[s, t] = hired
             stock = solver.Constraint(0, 0, "hired_stock" + name)
             stock.SetCoefficient(hired, 1.0)
             if prev_hired is not None:
@@ -209,10 +224,62 @@ def build(problem: CapacityProblem, *, hires_allowed: bool = True, integer: bool
                 alloc[s, gi, t] = a
     objective.SetOffset(constant)
     objective.SetMinimization()
-    return _Built(solver, hires, classes, short, alloc, below, groups, group_sites, group_demand, constant)
+    built = _Built(solver, hires, classes, short, alloc, below, groups, group_sites, group_demand, constant, hired_of)
+    if cut_weeks != 0:
+        add_room_cuts(problem, built, cut_weeks)
+    return built
 
 
-def relax_and_fix(problem: CapacityProblem, window: int = 13, threshold: float = 0.25) -> tuple[np.ndarray, np.ndarray, list[float]] | None:
+def room_inflow(problem: CapacityProblem, s: int) -> tuple[np.ndarray, float]:
+    """Seats freed at site s each week by attrition and today's staff leaving:
+    ``d[t] = room[t] - r * room[t-1]`` (``d[0] = room[0]``), all >= 0; and r."""
+    r = weekly_retention(problem.supply[s].monthly_attrition)
+    room = np.maximum(0.0, problem.max_headcount[s] - base_headcount(problem, s))
+    return room - r * np.concatenate([[0.0], room[:-1]]), r
+
+
+def add_room_cuts(problem: CapacityProblem, built: "_Built", max_weeks: int | None = None) -> int:
+    """Valid inequalities for sites near their contract maximum (returns how many).
+
+    With u[t] = room[t] - hired[t] the empty seats, ``u[t] = r u[t-1] + d[t] - hires[t]``.
+    Seats freed after the last class before t stay empty until t: ``u[t] >= sum over weeks
+    τ in (last class, t] of r**(t-τ) d[τ]``.  "No class in τ..t" is at least
+    ``1 - sum_{l=τ..t} classes[l]`` for integer classes, so for every window length j
+
+        hired[t] <= room[t] - sum_{i=1..j} c_i (1 - sum_{l=t-i+1..t} classes[l]),   c_i = r**(i-1) d[t-i+1]
+
+    The LP refills seats a fraction of a class at a time; whole classes (>= class_min) leave
+    about half a class of seats empty on average, which these rows make the LP pay for.
+    Window lengths run up to about twice the weeks attrition needs to free a minimum class.
+    """
+    solver, n = built.solver, 0
+    inflow = {s: room_inflow(problem, s) for s in range(len(problem.sites))}
+    for (s, t), hired in built.hired.items():
+        d, r = inflow[s]
+        sup = problem.supply[s]
+        room_t = max(0.0, float(problem.max_headcount[s] - base_headcount(problem, s)[t]))
+        weekly = max(float(np.mean(d[max(0, t - 8):t + 1])), 1e-9)
+        longest = int(min(t + 1, max_weeks or 10 ** 6, math.ceil(2 * sup.class_min / weekly)))
+        site, wk = problem.sites[s], problem.weeks[t].strftime("%Y-%m-%d")
+        for j in range(1, longest + 1):
+            c = np.array([r ** (i - 1) * d[t - i + 1] for i in range(1, j + 1)])
+            # coefficient of classes[l], l = t-i'+1: sum of c_i for i >= i'
+            tail = np.cumsum(c[::-1])[::-1]
+            terms = [(built.classes[s, t - i + 1], float(tail[i - 1])) for i in range(1, j + 1)
+                     if (s, t - i + 1) in built.classes and tail[i - 1] > 1e-9]
+            if not terms or c.sum() <= 1e-6:
+                continue
+            row = solver.Constraint(-solver.infinity(), room_t - float(c.sum()),
+                                    f"room_cut[site={site},week={wk},weeks={j}]")
+            row.SetCoefficient(hired, 1.0)
+            for k, coef in terms:
+                row.SetCoefficient(k, -coef)
+            n += 1
+    return n
+
+
+def relax_and_fix(problem: CapacityProblem, window: int = 13, threshold: float = 0.25,
+                  cut_weeks: int | None = 0) -> tuple[np.ndarray, np.ndarray, list[float]] | None:
     """A whole-class plan from the LP relaxation, fixed window by window (a primal heuristic).
 
     Solve the LP; in the next ``window`` weeks turn each site's fractional hires into whole
@@ -221,7 +288,7 @@ def relax_and_fix(problem: CapacityProblem, window: int = 13, threshold: float =
     re-solve so later weeks adapt; repeat.  Returns (hires, classes, values of all model
     variables) to warm-start the MIP, or None when an LP fails.
     """
-    m = build(problem, integer=False)
+    m = build(problem, integer=False, cut_weeks=cut_weeks)
     S, T = len(problem.sites), problem.T
     hires, classes = np.zeros((S, T), dtype=int), np.zeros((S, T), dtype=int)
     stock = np.zeros(S)
@@ -256,6 +323,41 @@ def relax_and_fix(problem: CapacityProblem, window: int = 13, threshold: float =
     return hires, classes, [v.solution_value() for v in m.solver.variables()]
 
 
+def fix_and_optimize(problem: CapacityProblem, values: list[float], backend: str, options: str,
+                     deadline: float, max_sites: int = 2) -> list[float] | None:
+    """A better plan near ``values`` (all model variables of a whole-class plan), or None.
+
+    The sites serving the pairs left short (after the first class could be productive) are
+    the ones where whole classes cost most against the LP; re-solve the MIP with only their
+    classes free (the others fixed as in ``values``) until ``deadline``.
+    """
+    m = build(problem, backend=backend, cut_weeks=CUT_WEEKS)
+    if not m.hires or deadline - time.perf_counter() < 0.5:
+        return None
+    variables = m.solver.variables()
+    start = min(class_weeks(problem, s).start + problem.supply[s].training_weeks for s, _ in m.hires)
+    score = np.zeros(len(problem.sites))
+    for (gi, t), x in m.short.items():
+        lost = values[x.index()] * float(problem.penalty_per_hour[m.groups[gi][0]])
+        if t >= start and lost > 0:
+            for s in m.group_sites[gi]:
+                score[s] += lost
+    free = [s for s in np.argsort(-score)[:max_sites] if score[s] > 0]
+    if not free:
+        return None
+    for key, h in m.hires.items():
+        if key[0] not in free:
+            k = m.classes[key]
+            h.SetBounds(float(round(values[h.index()])), float(round(values[h.index()])))
+            k.SetBounds(float(round(values[k.index()])), float(round(values[k.index()])))
+    m.solver.SetHint(variables, [round(v) if var.integer() else v for v, var in zip(values, variables)])
+    m.solver.SetTimeLimit(int((deadline - time.perf_counter()) * 1000))
+    m.solver.SetSolverSpecificParametersAsString(options)
+    if m.solver.Solve() not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return None
+    return [v.solution_value() for v in variables]
+
+
 def solve(problem: CapacityProblem, *, time_limit_s: float = 30.0, gap_target: float = 0.005,
           seed: int = 7, hires_allowed: bool = True, backend: str = "SCIP") -> ModelResult:
     """Solve the hiring MIP, warm-started from the rounded LP relaxation.
@@ -266,9 +368,24 @@ def solve(problem: CapacityProblem, *, time_limit_s: float = 30.0, gap_target: f
         raise ValueError(f"unsupported MIP backend '{backend}'; use SCIP or CBC")
     S, P, T = len(problem.sites), len(problem.pairs), problem.T
     started = time.perf_counter()
+    deadline = started + time_limit_s
+    options = {"SCIP": f"randomization/randomseedshift = {int(seed)}\n" + SCIP_OPTIONS}
+    params = pywraplp.MPSolverParameters()
+    params.SetDoubleParam(params.RELATIVE_MIP_GAP, float(gap_target))
+    cuts = CUT_WEEKS if hires_allowed else 0
     heuristic = relax_and_fix(problem) if hires_allowed else None
     hint = heuristic[2] if heuristic else None
-    m = build(problem, hires_allowed=hires_allowed, backend=backend)
+    lp_bound = -math.inf  # the LP relaxation with the room cuts: a proven lower bound
+    if hires_allowed:
+        relaxed = build(problem, integer=False, cut_weeks=cuts)
+        if relaxed.solver.Solve() == pywraplp.Solver.OPTIMAL:
+            lp_bound = relaxed.solver.Objective().Value()
+    if hint is not None:
+        better = fix_and_optimize(problem, hint, backend, options.get(backend, ""),
+                                  started + FIX_AND_OPTIMIZE_SHARE * time_limit_s)
+        if better is not None:
+            hint = better
+    m = build(problem, hires_allowed=hires_allowed, backend=backend, cut_weeks=cuts)
     solver, hires, classes, short, alloc, below = m.solver, m.hires, m.classes, m.short, m.alloc, m.below
     groups, group_sites, group_demand, constant = m.groups, m.group_sites, m.group_demand, m.constant
     objective = solver.Objective()
@@ -276,13 +393,10 @@ def solve(problem: CapacityProblem, *, time_limit_s: float = 30.0, gap_target: f
         variables = solver.variables()
         hint = [round(v) if var.integer() else v for v, var in zip(hint, variables)]
         solver.SetHint(variables, hint)
-    solver.SetTimeLimit(int(max(0.1, time_limit_s - (time.perf_counter() - started)) * 1000))
+    solver.SetTimeLimit(int(max(0.5, deadline - time.perf_counter()) * 1000))
     if _VERBOSE:
         solver.EnableOutput()
-    options = {"SCIP": f"randomization/randomseedshift = {int(seed)}\n" + SCIP_OPTIONS}
     solver.SetSolverSpecificParametersAsString(options.get(backend, ""))
-    params = pywraplp.MPSolverParameters()
-    params.SetDoubleParam(params.RELATIVE_MIP_GAP, float(gap_target))
     code = solver.Solve(params)
     seconds = time.perf_counter() - started
     status = {pywraplp.Solver.OPTIMAL: "optimal", pywraplp.Solver.FEASIBLE: "feasible",
@@ -320,6 +434,8 @@ def solve(problem: CapacityProblem, *, time_limit_s: float = 30.0, gap_target: f
             HC[s, t] = base[t] + float((H[s, : t + 1] * stay[ages]).sum())
             E[s, t] = base[t] + float((H[s, : t + 1] * productive[ages]).sum())
     value = objective.Value() - constant
-    bound = (objective.BestBound() - constant) if hires else value
+    bound = (max(objective.BestBound(), lp_bound) - constant) if hires else value
+    if status == "feasible" and abs(value - bound) <= gap_target * max(abs(value + constant), 1e-9):
+        status = "optimal"  # within the gap target against the proven bound
     gap = abs(value - bound) / max(abs(value + constant), 1e-9)
     return ModelResult(status, H, K, HC, E, A, X, B, float(value), constant, float(bound), float(gap), seconds)

@@ -25,7 +25,8 @@ Rules (thresholds are the named constants below):
 Root cause: every alert carries a breakdown (which queue x market, site or vendor
 contributes most); backlog alerts split the extra workload hours into volume (items above
 forecast x planned AHT), AHT (handled minus planned seconds) and staffing (missing agent
-hours x occupancy), and name the largest.
+hours x occupancy), and name the largest - or ``unknown`` when it explains less than
+``MIN_CAUSE_SHARE`` of the peak backlog's work (e.g. actuals without a forecast).
 """
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ STAFF_WINDOW = 4
 STAFF_SHORT = 0.25
 STAFF_MIN_INTERVALS = 4
 BACKLOG_MIN_INTERVALS = 4
+MIN_CAUSE_SHARE = 0.1  # a cause must explain >= this share of the peak backlog's work, else 'unknown'
 SLA_NOISE_Z = 2.0  # measured attainment counts as missed below target - z binomial standard errors
 BACKLOG_LOOKBACK_HOURS = (2.0, 24.0)  # root-cause window: at least the deadline, clipped to this
 BACKLOG_LOOKBACK_DAYS = 7  # ... and back to where the backlog started building, at most this
@@ -226,6 +228,9 @@ def backlog_alerts(op: Operation, pairs: pd.DataFrame, sites: pd.DataFrame, has_
             parts = _backlog_causes(g, sites, queue, market, _build_start(g, i, rate * hours, deadline), end,
                                     hours, norms)
             best = parts.iloc[0]
+            backlog_hours = float((g["backlog_items"].iloc[i:j] * g["aht_plan_seconds"].iloc[i:j]).max()) / 3600.0
+            if best["contribution"] < MIN_CAUSE_SHARE * backlog_hours:  # nothing in the data explains it
+                best = {"cause": "unknown", "dimension": "", "key": ""}
             site = best["key"] if best["dimension"] == "site" else "*"
             cause = best["cause"]
             attainment = float(g["within_sla_share"].iloc[i:j].min())

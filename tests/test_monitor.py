@@ -355,3 +355,14 @@ def test_open_alerts_are_those_near_the_end(planted_result):
     assert len(still) and (still["end"] >= end - pd.Timedelta(hours=24)).all()
     assert "HYD-A" in set(still["site"])  # the AHT drift runs to the end of the week
     assert not (still["signal"] == "spike").any()  # the Wednesday spike is over
+
+
+def test_without_a_forecast_the_monitor_still_reports(sample_op):
+    actuals, _ = load_actuals(SAMPLE / actualsgen.FILE_NAME, sample_op)
+    result = run_monitor(sample_op, actuals, None)
+    assert result.kpis["forecast"].isna().all() and result.kpis["manual_incoming"].notna().any()
+    assert not (result.alerts["kind"] == "volume").any()  # nothing to compare volume with
+    aht = result.alerts[result.alerts["kind"] == "aht"]
+    assert list(aht["site"]) == ["HYD-A"]  # AHT is judged against the plan AHT, no forecast needed
+    spike_backlog = result.alerts[(result.alerts["kind"] == "backlog") & (result.alerts["queue"] == "hate_speech")]
+    assert len(spike_backlog) and (spike_backlog["cause"] == "unknown").all()

@@ -317,3 +317,70 @@ def test_page_renders_the_plan():
     at.radio(key="capacity_by").set_value("Month")
     at.run()
     assert not at.exception
+
+
+# --- room cuts: valid inequalities at the contract maximum ------------------------------
+
+def _capped_problem(weeks: int = 8):
+    """One site 5 below its cap, 5 %/month attrition, classes of 3-5, demand beyond the cap."""
+    op = make_op(max_headcount=100, hiring=[hiring_row("S0", current_headcount=95, monthly_attrition=0.05,
+                                                        recruiting_lead_weeks=1, training_weeks=1, class_min=3,
+                                                        class_max=5, max_hires_per_week=5)])
+    return build_problem(op, weekly([120] * weeks), efficiency=1.0)
+
+
+def test_room_cuts_keep_every_whole_class_plan_and_lift_the_lp():
+    import itertools
+    from planning.capacity_model import base_headcount, build, class_weeks
+
+    problem = _capped_problem()
+    m = build(problem, integer=False, cut_weeks=None)
+    rows = [c for c in m.solver.constraints() if c.name().startswith("room_cut")]
+    assert len(rows) > 10
+    weeks = list(class_weeks(problem, 0))
+    assert len(weeks) >= 6
+    r = weekly_retention(0.05)
+    room = np.maximum(0.0, 100 - base_headcount(problem, 0))
+    feasible = tight = 0
+    for sizes in itertools.product((0, 3, 4, 5), repeat=len(weeks)):  # every whole-class plan
+        hires = np.zeros(problem.T)
+        hires[weeks] = sizes
+        hired = np.zeros(problem.T)
+        for t in range(problem.T):
+            hired[t] = (r * hired[t - 1] if t else 0.0) + hires[t]
+        if (hired > room + 1e-9).any():
+            continue  # breaks the contract max: not a plan
+        feasible += 1
+        for row in rows:
+            activity = sum(row.GetCoefficient(m.hired[0, t]) * hired[t] for t in range(problem.T))
+            activity += sum(row.GetCoefficient(m.classes[0, t]) * (1.0 if hires[t] > 0 else 0.0) for t in weeks)
+            assert activity <= row.ub() + 1e-7, (row.name(), sizes)
+            tight += abs(activity - row.ub()) < 1e-7
+    assert feasible > 100 and tight > 0  # the rows touch real plans: as strong as they can be there
+
+    plain = build(problem, integer=False)
+    assert plain.solver.Solve() == 0 and m.solver.Solve() == 0
+    lp, cut_lp = plain.solver.Objective().Value(), m.solver.Objective().Value()
+    mip = build(problem, cut_weeks=0)  # the MIP without the cuts, solved to optimality
+    mip.solver.SetTimeLimit(20000)
+    params = __import__("ortools.linear_solver.pywraplp", fromlist=["x"]).MPSolverParameters()
+    params.SetDoubleParam(params.RELATIVE_MIP_GAP, 0.0)
+    assert mip.solver.Solve(params) == 0
+    best = mip.solver.Objective().Value()
+    assert lp < cut_lp - 1.0  # the cuts remove fractional refilling ...
+    assert cut_lp <= best + 1e-6 * abs(best)  # ... and stay below the best whole-class plan
+
+
+def test_reported_bound_is_proven(growing):
+    """The reported bound sits between the plain LP relaxation and the plan; so does the LP
+    with every room cut."""
+    from planning.capacity_model import build
+
+    op, frame, plan = growing
+    tol = 1e-6 * abs(plan.objective)
+    plain = build(plan.problem, integer=False)
+    relaxed = build(plan.problem, integer=False, cut_weeks=None)
+    assert plain.solver.Solve() == 0 and relaxed.solver.Solve() == 0
+    lp, cut_lp = plain.solver.Objective().Value(), relaxed.solver.Objective().Value()  # incl. today's staff
+    assert lp - tol <= cut_lp <= plan.objective + tol
+    assert lp - tol <= plan.bound <= plan.objective + tol

@@ -419,5 +419,8 @@ def write_sample(out_dir: Path | str, seed: int = SEED) -> SampleOutput:
     path = out / "volume.csv.gz"
     write_gzip_deterministic(path, _volume_text(volume))
     files.append(path)
+    from planning.actualsgen import write_actuals  # imports this module: import here
+
+    files.append(write_actuals(out))  # the week after the history, with planted problems
     best, per_site = balanced_site_load(pair_workload_hours(volume))
     return SampleOutput(files=files, sizing=sizing_summary(volume), max_site_load=best, site_load=per_site)

@@ -42,7 +42,7 @@ from planning.capacity_problem import CapacityProblem
 _VERBOSE = False  # print the SCIP log (debugging only)
 CUT_WEEKS: int | None = 4
 """Longest window of the room cuts (``add_room_cuts``); None = up to twice a class's refill time."""
-FIX_AND_OPTIMIZE_SHARE = 0.7
+FIX_AND_OPTIMIZE_SHARE = 0.85
 """Share of the time limit by which the fix-and-optimize step (``fix_and_optimize``) must end;
 the full MIP, hinted with its plan, gets the rest."""
 SCIP_OPTIONS = "separating/maxroundsroot = 5\nseparating/maxrounds = 1\n"

@@ -39,13 +39,14 @@ from __future__ import annotations
 
 import heapq
 import math
+import random
 import warnings
 from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit  # t quantiles; scipy.stats costs ~1 s to import
 
 CONFIDENCE = 0.95  # confidence level of the intervals over replications
 _DRAIN_LIMIT_INTERVALS = 10_000  # stop draining after this many extra intervals
@@ -74,33 +75,15 @@ def _mean_ci(samples: np.ndarray, axis: int = 0):
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns (no arrivals)
         mean = np.nanmean(samples, axis=axis)
         sd = np.nanstd(samples, axis=axis, ddof=1) if samples.shape[axis] > 1 else np.zeros_like(mean)
-        half = stats.t.ppf(0.5 + CONFIDENCE / 2, np.maximum(count - 1, 1)) * sd / np.sqrt(count)
+        half = stdtrit(np.maximum(count - 1, 1), 0.5 + CONFIDENCE / 2) * sd / np.sqrt(count)
     half = np.where(count > 1, half, np.nan)
     return mean, mean - half, mean + half
 
 
-def _one_replication(rng, arrivals, agents, interval_s, aht, patience, service, cv, drain,
-                     fractional="random", shift_end="overtime"):
-    n_int = arrivals.size
-    if fractional == "random":
-        whole = np.floor(agents + 1e-9)
-        agents = whole + (rng.uniform(size=n_int) < agents - whole)
-    counts = rng.poisson(arrivals)
-    times = np.concatenate([
-        j * interval_s + np.sort(rng.uniform(0.0, interval_s, c)) for j, c in enumerate(counts)
-    ]) if counts.sum() else np.zeros(0)
-    item_interval = np.repeat(np.arange(n_int), counts)
-    means = aht[item_interval]
-    if service == "exponential":
-        handle = rng.exponential(means)
-    else:
-        sigma2 = math.log(1.0 + cv * cv)
-        handle = rng.lognormal(np.log(means) - sigma2 / 2.0, math.sqrt(sigma2))
-    give_up = times + (rng.exponential(patience, times.size) if patience else np.inf)
-    start = np.full(times.size, np.inf)
-    abandoned = np.zeros(times.size, bool)
-
-    # staffing events: (time, target); the partial agent of a fractional interval leaves
+def _staffing_events(agents, interval_s, drain):
+    """(time, target) staffing changes; the partial agent of a fractional interval leaves
+    after its share of the interval; after the last interval the last staffing drains."""
+    n_int = agents.size
     events = []
     for j in range(n_int):
         whole = math.floor(agents[j] + 1e-9)
@@ -110,6 +93,38 @@ def _one_replication(rng, arrivals, agents, interval_s, aht, patience, service, 
             events.append((j * interval_s + frac * interval_s, whole))
     last = math.floor(agents[-1] + 1e-9) if n_int else 0
     events.append((n_int * interval_s, last if drain else 0))
+    return events
+
+
+def _draw_items(rng, arrivals, agents, interval_s, aht, patience, service, cv, fractional):
+    """Per-replication random inputs shared by both engines (same draws, same order)."""
+    n_int = arrivals.size
+    if fractional == "random":
+        whole = np.floor(agents + 1e-9)
+        agents = whole + (rng.uniform(size=n_int) < agents - whole)
+    counts = rng.poisson(arrivals)
+    item_interval = np.repeat(np.arange(n_int), counts)
+    # uniform times within each interval, sorted: intervals are disjoint, so one sort
+    times = np.sort(item_interval * interval_s + rng.uniform(0.0, interval_s, item_interval.size))
+    means = aht[item_interval]
+    if service == "exponential":
+        handle = rng.exponential(means)
+    else:
+        sigma2 = math.log(1.0 + cv * cv)
+        handle = rng.lognormal(np.log(means) - sigma2 / 2.0, math.sqrt(sigma2))
+    give_up = times + (rng.exponential(patience, times.size) if patience else np.inf)
+    return agents, times, item_interval, handle, give_up
+
+
+def _event_replication(rng, arrivals, agents, interval_s, aht, patience, service, cv, drain,
+                       fractional="random", shift_end="overtime"):
+    """Reference engine: one event at a time (arrivals, service ends, staffing changes)."""
+    agents, times, item_interval, handle, give_up = _draw_items(
+        rng, arrivals, agents, interval_s, aht, patience, service, cv, fractional)
+    n_int = arrivals.size
+    start = np.full(times.size, np.inf)
+    abandoned = np.zeros(times.size, bool)
+    events = _staffing_events(agents, interval_s, drain)
 
     heap: list[float] = []  # service end times
     # agents on shift (busy or idle), busy agents on shift, busy agents whose shift has
@@ -182,10 +197,110 @@ def _one_replication(rng, arrivals, agents, interval_s, aht, patience, service, 
     return times, item_interval, start, abandoned, give_up
 
 
+def _fifo_replication(rng, arrivals, agents, interval_s, aht, patience, service, cv, drain,
+                      fractional="random", shift_end="overtime"):
+    """Fast engine, same model: items in arrival order, each starting at
+    max(arrival, earliest time an agent on shift is free) -- exact for FIFO with
+    interchangeable agents (the Kiefer-Wolfowitz recursion on a heap of agents' free
+    times).  Staffing changes are applied, in time order, as soon as the next item
+    could start at or after them (ties: staffing first, as in the event engine): new
+    agents are free at the change; when staffing drops, a uniformly random subset of
+    the agents on shift leaves ("overtime": a busy leaver still finishes the item it
+    holds) or the agents free soonest leave ("pool").  One Python step per item instead
+    of one per event, no per-event bookkeeping."""
+    agents, times, item_interval, handle, give_up = _draw_items(
+        rng, arrivals, agents, interval_s, aht, patience, service, cv, fractional)
+    events = _staffing_events(agents, interval_s, drain)
+    n = times.size
+    horizon_end = arrivals.size * interval_s + _DRAIN_LIMIT_INTERVALS * interval_s
+    picker = random.Random(int(rng.integers(2**63)))  # which agents' shifts end
+    overtime = shift_end == "overtime"
+    inf = math.inf
+    # after the last change, "the next change" is the drain limit: nobody starts later
+    ev_times = [t for t, _ in events] + [horizon_end]
+    ev_targets = [k for _, k in events]
+    n_ev = len(events)
+    state = [0, ev_times[0]]  # index of the next staffing change, its time
+    # heap of the times each agent on shift is (or was) free, plus an inf sentinel so
+    # that free[0] always exists (inf: nobody on shift)
+    free: list[float] = [inf]
+
+    def advance(a):
+        """Apply the staffing changes due before the item arriving at ``a`` can start;
+        its start time, or None if nobody can start it before the drain limit."""
+        while True:
+            s = free[0]
+            if a > s:
+                s = a
+            ev_i, t_ev = state
+            if s < t_ev:
+                return s
+            if ev_i == n_ev:
+                return None
+            target = ev_targets[ev_i]
+            on = len(free) - 1
+            if target > on:
+                free.extend([t_ev] * (target - on))  # new agents, free at the change
+                heapq.heapify(free)
+            elif target < on:
+                if overtime:  # a random subset leaves; busy ones finish their item first
+                    free.remove(inf)
+                    for k in sorted(picker.sample(range(on), on - target), reverse=True):
+                        free[k] = free[-1]
+                        free.pop()
+                    free.append(inf)
+                    heapq.heapify(free)
+                else:  # "pool": idle agents leave, then the first busy ones to finish
+                    for _ in range(on - target):
+                        heapq.heappop(free)
+            state[0] = ev_i + 1
+            state[1] = ev_times[ev_i + 1]
+
+    starts: list[float] = []  # per item in arrival order; NaN = abandoned
+    push = starts.append
+    heapreplace = heapq.heapreplace
+    if patience:
+        for a, h, g in zip(times.tolist(), handle.tolist(), give_up.tolist()):
+            s = free[0]
+            if a > s:
+                s = a
+            if s >= state[1]:
+                s = advance(a)
+                if s is None:
+                    break
+            if g < s:
+                push(math.nan)
+                continue
+            push(s)
+            heapreplace(free, s + h)
+    else:
+        for a, h in zip(times.tolist(), handle.tolist()):
+            s = free[0]
+            if a > s:
+                s = a
+            if s >= state[1]:
+                s = advance(a)
+                if s is None:
+                    break
+            push(s)
+            heapreplace(free, s + h)
+    done = len(starts)
+    start = np.full(n, np.inf)
+    start[:done] = starts
+    abandoned = np.isnan(start)
+    start[abandoned] = np.inf
+    # items never started: abandoned if patience ran out, else unserved
+    abandoned[done:] = np.isfinite(give_up[done:])
+    return times, item_interval, start, abandoned, give_up
+
+
+_ENGINES = {"fifo": _fifo_replication, "events": _event_replication}
+
+
 def simulate_queue(arrivals, agents, interval_minutes, aht_seconds, within_seconds,
                    patience_seconds=None, replications=10, seed=0, service="exponential",
                    cv=1.0, drain=True, intervals_per_day=None,
-                   fractional="random", shift_end="overtime") -> SimulationResult:
+                   fractional="random", shift_end="overtime", engine="fifo") -> SimulationResult:
     """Simulate ``replications`` runs of one queue; see the module docstring.
 
     arrivals : expected items per interval (array);  agents : productive agents per
@@ -205,6 +320,9 @@ def simulate_queue(arrivals, agents, interval_minutes, aht_seconds, within_secon
         raise ValueError("fractional must be 'random' or 'split'")
     if service not in ("exponential", "lognormal"):
         raise ValueError("service must be 'exponential' or 'lognormal'")
+    if engine not in _ENGINES:
+        raise ValueError(f"engine must be one of {sorted(_ENGINES)}")
+    replicate = _ENGINES[engine]
     interval_s = float(interval_minutes) * 60.0
     n_int = arrivals.size
     per_day = intervals_per_day or max(1, int(round(24 * 60 / float(interval_minutes))))
@@ -220,7 +338,7 @@ def simulate_queue(arrivals, agents, interval_minutes, aht_seconds, within_secon
     total_sl = np.full(replications, np.nan)
     for r in range(replications):
         rng = np.random.default_rng(seed + r)
-        times, idx, start, abandoned, give_up = _one_replication(
+        times, idx, start, abandoned, give_up = replicate(
             rng, arrivals, agents, interval_s, aht, patience_seconds, service, cv, drain,
             fractional, shift_end)
         wait = start - times
@@ -265,21 +383,25 @@ def _nanmean(values):
 
 
 def _oldest_waiting(times, left_at, boundaries):
-    """Arrival time of the oldest item still waiting at each boundary (inf if none)."""
+    """Arrival time of the oldest item still waiting at each boundary (inf if none).
+
+    Item i waits at boundary b when times[i] <= b < left_at[i].  With the items in
+    arrival order, the oldest waiting at boundary j is the first i among those arrived
+    with last_j[i] > j, where last_j[i] = number of boundaries before left_at[i]; the
+    first such i is found on the running maximum of last_j (exact, also when abandonment
+    makes left_at non-monotone)."""
     out = np.full(boundaries.size, np.inf)
-    order = np.argsort(times, kind="stable")
-    t_sorted, l_sorted = times[order], left_at[order]
-    # FIFO without abandonment: waiting items at b are a contiguous block of arrivals;
-    # in general take the first arrival <= b that leaves after b.
-    pointer = 0
-    for k, b in enumerate(boundaries):
-        while pointer < t_sorted.size and l_sorted[pointer] <= b and t_sorted[pointer] <= b:
-            pointer += 1
-        probe = pointer
-        while probe < t_sorted.size and t_sorted[probe] <= b and l_sorted[probe] <= b:
-            probe += 1
-        if probe < t_sorted.size and t_sorted[probe] <= b:
-            out[k] = t_sorted[probe]
+    if not times.size:
+        return out
+    if np.any(np.diff(times) < 0):
+        order = np.argsort(times, kind="stable")
+        times, left_at = times[order], left_at[order]
+    last_j = np.searchsorted(boundaries, left_at, side="left")
+    running = np.maximum.accumulate(last_j)
+    first = np.searchsorted(running, np.arange(boundaries.size), side="right")
+    arrived = np.searchsorted(times, boundaries, side="right")
+    found = first < arrived
+    out[found] = times[first[found]]
     return out
 
 

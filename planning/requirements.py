@@ -41,6 +41,9 @@ target was hit.
 """
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
+
 import numpy as np
 import pandas as pd
 
@@ -241,7 +244,36 @@ def compute_requirements(op: Operation, forecast: pd.DataFrame,
     return frame[COLUMNS].reset_index(drop=True)
 
 
+# Per-series results kept in the process: a requirement is a pure function of the
+# series' volume and AHT and of the queue's SLA fields, so a scenario that changes one
+# queue recomputes only that queue's series (the deferred bisection is the slow part).
+_SERIES_CACHE: "OrderedDict[tuple, np.ndarray]" = OrderedDict()
+_SERIES_CACHE_SIZE = 1024
+
+
+def _series_key(q, volume, aht, interval, method) -> tuple:
+    digest = hashlib.blake2b(np.ascontiguousarray(volume, float).tobytes(), digest_size=16)
+    digest.update(np.ascontiguousarray(aht, float).tobytes())
+    fields = tuple(getattr(q, name, None) for name in (
+        "sla_kind", "sla_target", "sla_within_seconds", "sla_within_hours",
+        "sla_rest_within_hours", "patience_seconds", "max_occupancy"))
+    return (digest.hexdigest(), volume.size, float(interval), method, fields, WARMUP_REPEATS)
+
+
 def _series_requirement(q, volume, aht, interval, method) -> np.ndarray:
+    key = _series_key(q, volume, aht, interval, method)
+    cached = _SERIES_CACHE.get(key)
+    if cached is not None:
+        _SERIES_CACHE.move_to_end(key)
+        return cached.copy()
+    need = np.asarray(_series_requirement_uncached(q, volume, aht, interval, method), float)
+    _SERIES_CACHE[key] = need.copy()
+    while len(_SERIES_CACHE) > _SERIES_CACHE_SIZE:
+        _SERIES_CACHE.popitem(last=False)
+    return need
+
+
+def _series_requirement_uncached(q, volume, aht, interval, method) -> np.ndarray:
     try:
         if q.sla_kind is SlaKind.live:
             load = staffing.offered_load(volume, aht, interval)

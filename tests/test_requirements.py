@@ -204,3 +204,30 @@ def test_patience_queue_uses_erlang_a_and_holds_in_simulation():
                          replications=30, seed=4, shift_end="pool")
     assert int((sim.intervals["sl_hi"] < 0.8).sum()) <= 0.05 * 48
     assert sim.overall_sl >= 0.8 - 0.005
+
+
+def test_series_cache_reuses_untouched_series_and_recomputes_changed_ones():
+    # the per-series cache must be invisible: warm results equal cold ones, and a change
+    # to one queue's volume or SLA recomputes that queue (same as with an empty cache)
+    import dataclasses
+
+    import planning.requirements as rq
+
+    op = _op(aht=180.0)
+    fc = pd.concat([_forecast("live", DAY * 0.5), _forecast("backlog", DAY * 3)], ignore_index=True)
+    rq._SERIES_CACHE.clear()
+    cold = compute_requirements(op, fc)
+    assert len(rq._SERIES_CACHE) == 2
+    pd.testing.assert_frame_equal(compute_requirements(op, fc), cold)
+    more = fc.copy()
+    more.loc[more["queue"] == "backlog", "forecast"] *= 1.2
+    tighter = dataclasses.replace(op, queues={**op.queues, "live": op.queues["live"].model_copy(
+        update={"sla_target": 0.9})})
+    for changed_op, changed_fc, queue in ((op, more, "backlog"), (tighter, fc, "live")):
+        warm = compute_requirements(changed_op, changed_fc)
+        rq._SERIES_CACHE.clear()
+        fresh = compute_requirements(changed_op, changed_fc)
+        pd.testing.assert_frame_equal(warm, fresh)
+        moved = warm[warm["queue"] == queue]["required_agents"].to_numpy()
+        before = cold[cold["queue"] == queue]["required_agents"].to_numpy()
+        assert moved.sum() > before.sum()  # more volume / a higher target needs more

@@ -259,13 +259,15 @@ def _fifo_replication(rng, arrivals, agents, interval_s, aht, patience, service,
     starts: list[float] = []  # per item in arrival order; NaN = abandoned
     push = starts.append
     heapreplace = heapq.heapreplace
+    next_ev = state[1]
     if patience:
         for a, h, g in zip(times.tolist(), handle.tolist(), give_up.tolist()):
             s = free[0]
             if a > s:
                 s = a
-            if s >= state[1]:
+            if s >= next_ev:
                 s = advance(a)
+                next_ev = state[1]
                 if s is None:
                     break
             if g < s:
@@ -278,8 +280,9 @@ def _fifo_replication(rng, arrivals, agents, interval_s, aht, patience, service,
             s = free[0]
             if a > s:
                 s = a
-            if s >= state[1]:
+            if s >= next_ev:
                 s = advance(a)
+                next_ev = state[1]
                 if s is None:
                     break
             push(s)

@@ -31,8 +31,12 @@ plus backlog and age of the oldest waiting item at each interval end (for deferr
 work).  Service level of an interval = items arriving in it that were answered within
 ``within_seconds`` / items arriving in it (abandoned items count as not met).
 
-Own engine rather than simpy for speed (a heap of events and counters; agents are
-interchangeable).  ciw was not used: its server schedules take every server off at each
+Own engine rather than simpy for speed; agents are interchangeable.  Two engines run
+the same model on the same random draws: ``engine="fifo"`` (default) handles one item
+per Python step (start = max(arrival, earliest free agent on shift), a heap of the
+agents' free times, staffing changes applied in time order); ``engine="events"`` is the
+original event-by-event engine (a heap of service ends and busy/idle counters), kept as
+the reference the tests pin the fast one to.  ciw was not used: its server schedules take every server off at each
 change, which overstates capacity (see issue 4).
 """
 from __future__ import annotations
@@ -311,7 +315,7 @@ def simulate_queue(arrivals, agents, interval_minutes, aht_seconds, within_secon
     within_seconds : deadline [s] (live T, or deferred H x 3600);  patience_seconds :
     mean patience [s] or None;  intervals_per_day : for the per-day table (default
     24 h / interval);  fractional : "random" or "split";  shift_end : "overtime" or
-    "pool" (see module docstring)."""
+    "pool" (see module docstring);  engine : "fifo" (fast) or "events" (reference)."""
     arrivals = np.asarray(arrivals, float)
     agents = np.broadcast_to(np.asarray(agents, float), arrivals.shape)
     aht = np.broadcast_to(np.asarray(aht_seconds, float), arrivals.shape)

@@ -198,6 +198,25 @@ def cache_dir() -> "Path":
     return Path(os.environ.get("WFM_CACHE_DIR", Path(__file__).resolve().parents[1] / "var" / "cache"))
 
 
+def _baseline_path(op: Operation, weeks: int):
+    return cache_dir() / f"baseline-v{_BASELINE_FORMAT}-{fingerprint(op)}-{weeks}w.pkl"
+
+
+def peek_baseline(op: Operation, *, weeks: int = 1) -> PipelineResult | None:
+    """The stored baseline for ``op`` if one is on disk and readable, else None (no work)."""
+    import pickle
+
+    path = _baseline_path(op, weeks)
+    if not path.exists():
+        return None
+    try:
+        with path.open("rb") as fh:
+            result = pickle.load(fh)
+    except Exception:  # unreadable or outdated cache: the caller recomputes
+        return None
+    return result if isinstance(result, PipelineResult) else None
+
+
 def baseline(op: Operation, *, weeks: int = 1, progress: Progress | None = None,
              time_limit: float | None = None) -> PipelineResult:
     """The no-lever pipeline result for ``op``, computed once and kept on disk.
@@ -209,17 +228,11 @@ def baseline(op: Operation, *, weeks: int = 1, progress: Progress | None = None,
     import pickle
     import tempfile
 
-    folder = cache_dir()
-    path = folder / f"baseline-v{_BASELINE_FORMAT}-{fingerprint(op)}-{weeks}w.pkl"
-    if path.exists():
-        try:
-            with path.open("rb") as fh:
-                result = pickle.load(fh)
-            if isinstance(result, PipelineResult):
-                return result
-        except Exception:  # unreadable cache: recompute below
-            pass
+    cached = peek_baseline(op, weeks=weeks)
+    if cached is not None:
+        return cached
     result = run_pipeline(op, weeks=weeks, progress=progress, time_limit=time_limit)
+    folder, path = cache_dir(), _baseline_path(op, weeks)
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
     with os.fdopen(fd, "wb") as fh:

@@ -413,7 +413,7 @@ def _oldest_waiting(times, left_at, boundaries):
 
 
 def simulate_staffing(frame: pd.DataFrame, op, replications=10, seed=None,
-                      agents_column="agents", shift_end="overtime") -> pd.DataFrame:
+                      agents_column="agents", shift_end="overtime", engine="fifo") -> pd.DataFrame:
     """Simulate a staffing (or shift-plan allocation) frame per queue x market.
 
     frame : ``timestamp, queue, market, volume, <agents_column>`` (+ optional
@@ -428,7 +428,8 @@ def simulate_staffing(frame: pd.DataFrame, op, replications=10, seed=None,
         aht = rows["aht_seconds"].to_numpy(float) if "aht_seconds" in rows else q.aht_seconds
         res = simulate_queue(rows["volume"].to_numpy(float), rows[agents_column].to_numpy(float),
                              interval, aht, q.deadline_seconds, q.patience_seconds,
-                             replications=replications, seed=seed, shift_end=shift_end)
+                             replications=replications, seed=seed, shift_end=shift_end,
+                             engine=engine)
         parts.append(pd.DataFrame({
             "timestamp": rows["timestamp"].to_numpy(), "queue": queue, "market": market,
             "simulated_service_level": res.intervals["service_level"].to_numpy(),

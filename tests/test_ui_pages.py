@@ -245,7 +245,7 @@ def test_overview_headline_matches_independent_sums():
     last_monday = (ts.max() + pd.Timedelta(minutes=30)).floor("D")
     last_monday -= pd.Timedelta(days=last_monday.day_of_week)
     week = volume[(ts >= last_monday - pd.Timedelta(days=7)) & (ts < last_monday)]["volume"].sum()
-    assert metrics["Volume, last full week"] == f"{week:,.0f} items"
+    assert metrics["Volume, last full week (items)"] == f"{week:,.0f}"
 
 
 def test_overview_split_and_toggle_change_what_is_shown():

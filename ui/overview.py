@@ -36,8 +36,8 @@ def _concentration(digest: str, who: str, _op: Operation) -> pd.DataFrame:
 def _headline(op: Operation, weekly: pd.DataFrame, conc: pd.DataFrame, sites: pd.DataFrame) -> None:
     last = weekly[weekly["week_start"] == weekly["week_start"].max()] if not weekly.empty else weekly
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Volume, last full week", common.fmt_number(last["volume"].sum(), "items"))
-    c2.metric("Workload, last full week", common.fmt_number(last["workload_hours"].sum(), "h"),
+    c1.metric("Volume, last full week (items)", common.fmt_number(last["volume"].sum()))
+    c2.metric("Workload, last full week (hours)", common.fmt_number(last["workload_hours"].sum()),
               help="Volume x AHT: handling hours before shrinkage and occupancy.")
     c3.metric("Sites / vendors", f"{len(op.sites)} / {len(op.vendors)}",
               help=f"Max headcount {common.fmt_number(sites['max_headcount'].sum(), 'agents')} in total.")

@@ -162,26 +162,95 @@ def solve_fixed(relaxed: Relaxed, heads: np.ndarray, seconds: float, seed: int):
     return out
 
 
+def _dive_step(relaxed: Relaxed, values: np.ndarray, fixed: np.ndarray, share: float, seconds: float):
+    """One diving step: fix the free headcounts that are integral in ``values`` and the
+    ``share`` of the fractional ones nearest an integer (to that integer), re-solve the LP
+    so the free headcounts and the allocation compensate.  Returns the new LP values or
+    None (LP not solved in time, or nothing left to fix).  Bounds stay changed: the
+    caller restores them."""
+    variables = relaxed.solver.variables()
+    idx = relaxed.integer_index
+    x = values[idx]
+    dist = np.abs(x - np.round(x))
+    free_frac = np.where(~fixed & (dist > 1e-6))[0]
+    if not len(free_frac):
+        return None
+    take = free_frac[np.argsort(dist[free_frac], kind="stable")][: max(1, math.ceil(len(free_frac) * share))]
+    for k in np.concatenate([np.where(~fixed & (dist <= 1e-6))[0], take]):
+        v = float(np.round(x[k]))
+        variables[idx[k]].SetBounds(v, v)
+        fixed[k] = True
+    relaxed.solver.SetTimeLimit(max(1, int(seconds * 1000)))
+    if relaxed.solver.Solve() != pywraplp.Solver.OPTIMAL:
+        return None
+    return np.array([v.solution_value() for v in variables])
+
+
+DIVE_SHARE = 0.3  # share of the fractional headcounts fixed per diving step
+DIVE_STEPS = 4  # at most; measured on the sample week: 2.23% -> 1.94% -> 1.81% -> 1.77%
+
+
 def round_and_fix(model, relaxed: Relaxed, opts, deadline: float, say):
-    """(status, objective, values) of the best repaired rounding within the deadline."""
+    """(status, objective, values) of the best repaired rounding within the deadline.
+
+    First the least-cost cover rounding of the LP solution (or, if that fails, the
+    repaired round-up), which always finishes.  Then, while time is left, a dive: fix the
+    near-integral headcounts, re-solve the LP (the rest of the headcounts and the
+    allocation adapt), and cover-round that LP solution; keep the cheapest.  Every
+    candidate's objective comes from an LP of the unchanged model with all headcounts
+    fixed, so it is a real plan; the bound stays the first LP's."""
     best = None
     for prefer in ("cover", "up"):
-        left = deadline - time.perf_counter()
-        if best is not None and left < 2:
-            break
         heads = cover_rounding(model, relaxed, opts.seed) if prefer == "cover" else \
             repair(relaxed, prefer, opts.seed)
-        first = best is None  # the first rounding always gets to finish
-        fixed = None if heads is None else solve_fixed(relaxed, heads, 600.0 if first else max(1.0, left),
-                                                      opts.seed)
+        fixed = None if heads is None else solve_fixed(relaxed, heads, 600.0, opts.seed)
         if fixed is None:
             continue
-        gap = (fixed[0] - relaxed.objective) / max(abs(fixed[0]), 1e-9)
-        say(f"Rounded ({prefer}): objective {fixed[0]:,.0f}, gap {gap:.2%}")
-        if best is None or fixed[0] < best[0]:
-            best = fixed
-        if gap <= opts.gap_target or prefer == "cover":  # round-up only when cover fails
-            break
+        say(f"Rounded ({prefer}): objective {fixed[0]:,.0f}, gap {_gap(fixed[0], relaxed.objective):.2%}")
+        best = fixed
+        break
     if best is None:
         return "not_solved", math.nan, None
+    variables = relaxed.solver.variables()
+    saved = [(variables[i].lb(), variables[i].ub()) for i in relaxed.integer_index]
+    pinned = np.zeros(len(relaxed.integer_index), dtype=bool)
+    values, step_seconds = relaxed.values, None
+    try:
+        for step in range(1, DIVE_STEPS + 1):
+            if _gap(best[0], relaxed.objective) <= opts.gap_target:
+                break
+            left = deadline - time.perf_counter()
+            if left < 2 or (step_seconds is not None and left < 1.5 * step_seconds):
+                break
+            t0 = time.perf_counter()
+            values = _dive_step(relaxed, values, pinned, DIVE_SHARE, left)
+            if values is None:
+                break
+            dived = Relaxed(True, "dive", relaxed.objective, values, relaxed.proto, relaxed.integer_index,
+                            relaxed.solver)
+            heads = cover_rounding(model, dived, opts.seed, seconds=max(1.0, min(20.0, deadline - time.perf_counter())))
+            if heads is None:
+                break
+            left = deadline - time.perf_counter()
+            if left < 1:
+                break
+            for i, (lo, hi) in zip(relaxed.integer_index, saved):
+                variables[i].SetBounds(lo, hi)  # solve_fixed pins every headcount itself
+            fixed = solve_fixed(relaxed, heads, left, opts.seed)
+            for k in np.where(pinned)[0]:  # back to the dive's bounds
+                v = float(np.round(values[relaxed.integer_index[k]]))
+                variables[relaxed.integer_index[k]].SetBounds(v, v)
+            step_seconds = time.perf_counter() - t0
+            if fixed is None:
+                break
+            say(f"Rounded (dive {step}): objective {fixed[0]:,.0f}, gap {_gap(fixed[0], relaxed.objective):.2%}")
+            if fixed[0] < best[0]:
+                best = fixed
+    finally:
+        for i, (lo, hi) in zip(relaxed.integer_index, saved):
+            variables[i].SetBounds(lo, hi)
     return "feasible", best[0], best[1]
+
+
+def _gap(objective: float, bound: float) -> float:
+    return (objective - bound) / max(abs(objective), 1e-9)

@@ -237,3 +237,21 @@ def test_second_deadline_for_the_rest():
                        [("S1", "a", "00:00", 4)])
         req = requirements(op, {"rev": [1.0] + [0.0] * 23}, workload={"rev": [4.0] + [0.0] * 23})
         assert heads(solve(op, req)) == expected, rest
+
+
+def test_lp_rounding_with_dive_gives_a_checked_plan_between_bound_and_rounding():
+    # Overlapping 8 h shifts every 4 h: the LP is fractional, so the rounding and the dive
+    # (method lp-round) must produce integer headcounts the checker accepts, with an
+    # objective no lower than the MIP optimum and a gap measured against the LP bound.
+    op = operation([queue()], [site()], [("S1", "spam")],
+                   [("S1", f"s{h:02d}", f"{h:02d}:00", 8) for h in range(0, 24, 4)])
+    req = requirements(op, {"spam": day_profile({(0, 4): 3, (4, 8): 5, (8, 12): 7.5, (12, 16): 9,
+                                                 (16, 20): 6.5, (20, 24): 2.5})})
+    exact = solve(op, req, method="mip", gap_target=0.0)
+    rounded = solve(op, req, method="lp-round", gap_target=0.0)
+    assert rounded.status == "feasible"
+    assert rounded.shifts["headcount"].astype(float).apply(float.is_integer).all()
+    assert rounded.bound == pytest.approx(rounded.lp_bound)
+    assert rounded.lp_bound <= exact.objective + 1e-6
+    assert rounded.objective >= exact.objective - 1e-6
+    assert rounded.gap == pytest.approx((rounded.objective - rounded.lp_bound) / rounded.objective)

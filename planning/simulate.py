@@ -365,7 +365,8 @@ def simulate_queue(arrivals, agents, interval_minutes, aht_seconds, within_secon
         # backlog at each interval end: arrived, not started, not yet abandoned
         left_at = np.where(abandoned, give_up, start)
         arrived = np.searchsorted(times, boundaries, side="right")
-        gone = np.searchsorted(np.sort(left_at), boundaries, side="right")
+        ordered = left_at if np.all(left_at[1:] >= left_at[:-1]) else np.sort(left_at)  # FIFO: sorted
+        gone = np.searchsorted(ordered, boundaries, side="right")
         backlog[r] = arrived - gone
         waiting_first = _oldest_waiting(times, left_at, boundaries)
         oldest[r] = np.where(backlog[r] > 0, boundaries - waiting_first, 0.0)

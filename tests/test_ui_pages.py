@@ -308,3 +308,19 @@ def test_sign_in_required_when_auth_configured():
     sites = pd.read_csv(SAMPLE / "sites.csv")
     n_mine = int((sites["vendor"] == VENDOR).sum())
     assert {m.label: m.value for m in at.metric}["Sites / vendors"] == f"{n_mine} / 1"
+
+
+def test_overview_opens_on_the_baseline_plan_with_its_figures():
+    """The Overview shows the baseline plan's cost and SLA risk, equal to the pipeline's KPIs."""
+    from planning import pipeline
+    from planning.inputs import load_operation
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=900).run()
+    assert not at.exception
+    op, _ = load_operation(ROOT / "data" / "sample")
+    kpis = pipeline.baseline(op, weeks=1).kpis  # read from the disk cache the page filled
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Cost this week"] == f"USD {kpis['cost']:,.0f}"
+    risky = sum(1 for a in kpis["attainment"]
+                if (a["simulated"] if a["simulated"] is not None else a["predicted"]) < a["target"] - 1e-9)
+    assert metrics["Queue x market pairs at SLA risk"] == f"{risky} of {len(kpis['attainment'])}"

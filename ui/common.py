@@ -434,3 +434,39 @@ def data_caption(op: Operation, source_label: str | None = None) -> str:
 # A computed plan for this session (a planning.pipeline.PipelineResult), set by the Plan
 # page; the Overview reads it. Pages that compute plans should store it under this key.
 PLAN_RESULT_KEY = "plan_result"
+
+
+BASELINE_WEEKS = 1
+
+
+def plan_result(op: Operation, loaded_label: str = "") -> Any:
+    """This session's plan: one a page computed, else the baseline plan of ``op``.
+
+    The baseline (no levers, ``BASELINE_WEEKS`` week) is kept on disk by content
+    fingerprint (``planning.pipeline.baseline``), so only the very first open of an
+    operation computes it, with progress; later opens and other sessions read it.
+    """
+    from planning import pipeline
+
+    result = st.session_state.get(PLAN_RESULT_KEY)
+    if result is not None:
+        return result
+    result = pipeline.peek_baseline(op, weeks=BASELINE_WEEKS)
+    if result is None:
+        with st.status("Computing the baseline plan for these inputs (first open only, about a minute)…",
+                       expanded=True) as status:
+            bar = st.progress(0.0, text="Starting")
+
+            def progress(message: str, fraction: float) -> None:
+                bar.progress(min(max(float(fraction), 0.0), 1.0), text=plain(message))
+
+            try:
+                result = pipeline.baseline(op, weeks=BASELINE_WEEKS, progress=progress)
+            except Exception as exc:  # never a traceback: say what failed and what to do
+                status.update(label="The baseline plan could not be computed", state="error")
+                error_box(f"Planning failed ({type(exc).__name__}: {exc})",
+                          "Check the inputs on the Data page, or open Plan to solve with other settings.")
+                return None
+            status.update(label="Baseline plan ready", state="complete", expanded=False)
+    st.session_state[PLAN_RESULT_KEY] = result
+    return result

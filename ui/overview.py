@@ -1,7 +1,9 @@
 """Overview (leadership): demand, capacity, sites, concentration risk, in 30 seconds.
 
-Sections that need a computed plan (staffed capacity, SLA risk, cost by vendor) show an
-empty state until one exists in the session (``common.PLAN_RESULT_KEY``).
+The plan section shows this session's plan (``common.PLAN_RESULT_KEY``) or the
+baseline plan of the inputs, computed once with progress and then read from disk
+(``common.plan_result``); open alerts come from the operations monitor over the
+sample's actuals.
 """
 from __future__ import annotations
 
@@ -45,20 +47,100 @@ def _headline(op: Operation, weekly: pd.DataFrame, conc: pd.DataFrame, sites: pd
               help="Share of weekly workload hours in queue x market pairs only one site is certified for.")
 
 
-def _plan_section() -> None:
-    st.subheader("Demand vs staffed capacity, SLA risk, cost by vendor")
-    result = st.session_state.get(common.PLAN_RESULT_KEY)
-    kpis = getattr(result, "kpis", None)
-    if not kpis:
-        common.empty_state("No plan computed in this session yet",
-                           "Open **Plan** (Planning section) to compute the shift plan for the sample or your "
-                           "upload; staffed capacity, predicted and simulated SLA risk and cost by vendor then "
-                           "appear here.", icon=":material/event_note:")
+def _plan_section(op: Operation, who: str) -> None:
+    st.subheader("This week's plan: cost, SLA risk, headcount")
+    result = common.plan_result(op)
+    plan = getattr(result, "plan", None)
+    kpis = getattr(result, "kpis", None) or {}
+    if plan is None or not kpis:
+        common.empty_state("No plan yet",
+                           "Open **Plan** (Planning section) to compute the shift plan; staffed capacity, "
+                           "SLA risk and cost by vendor then appear here.", icon=":material/event_note:")
         return
-    numeric = {k: v for k, v in kpis.items() if isinstance(v, (int, float))}
-    cols = st.columns(min(4, max(1, len(numeric))))
-    for i, (name, value) in enumerate(list(numeric.items())[:8]):
-        cols[i % len(cols)].metric(name.replace("_", " "), common.fmt_number(value, digits=2 if abs(value) < 10 else 0))
+    currency = kpis.get("currency", op.settings.currency)
+    start = plan.coverage["timestamp"].min() if len(plan.coverage) else None
+    st.caption(f"Plan from {common.fmt_utc(start)} for {common.BASELINE_WEEKS} week · solver "
+               f"{plain_status(plan)} · times in UTC")
+    attain = pd.DataFrame(kpis.get("attainment") or [])
+    at_risk = 0
+    if not attain.empty:
+        judged = attain["simulated"].fillna(attain["predicted"])
+        attain["at_risk"] = judged < attain["target"] - 1e-9
+        at_risk = int(attain["at_risk"].sum())
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Cost this week", common.fmt_money(kpis.get("cost"), currency))
+    c2.metric("Paid hours", common.fmt_number(kpis.get("paid_hours"), "h"))
+    c3.metric("Unmet demand", common.fmt_number(kpis.get("unmet_agent_hours"), "agent-h", digits=1))
+    c4.metric("Queue x market pairs at SLA risk", f"{at_risk} of {len(attain)}",
+              help="Simulated attainment (predicted where no simulation) below the SLA target.")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Cost by vendor**")
+        by_vendor = plan.cost_by_site.groupby("vendor", as_index=False)[["cost", "paid_hours"]].sum()
+        common.show_chart(alt.Chart(by_vendor).mark_bar().encode(
+            x=alt.X("cost:Q", title=f"Cost this week ({currency})"),
+            y=alt.Y("vendor:N", sort="-x", title=None),
+            tooltip=[alt.Tooltip("vendor:N"), alt.Tooltip("cost:Q", format=",.0f", title=f"cost ({currency})"),
+                     alt.Tooltip("paid_hours:Q", format=",.0f", title="paid hours (h)")]),
+            key="overview_cost_vendor")
+    with right:
+        st.markdown("**Headcount by site (busiest day) and time zone**")
+        heads = pd.DataFrame([{"site": s, "headcount": n, "vendor": op.sites[s].vendor,
+                               "timezone": op.sites[s].timezone, "cap": op.sites[s].max_headcount}
+                              for s, n in (kpis.get("headcount_by_site") or {}).items() if s in op.sites])
+        if not heads.empty:
+            common.show_chart(alt.Chart(heads).mark_bar().encode(
+                x=alt.X("headcount:Q", title="Agents on the busiest day"),
+                y=alt.Y("site:N", sort="-x", title=None), color=alt.Color("timezone:N", title="Site time zone"),
+                tooltip=["site", "vendor", "timezone", alt.Tooltip("headcount:Q", title="agents"),
+                         alt.Tooltip("cap:Q", title="max headcount")]), key="overview_heads")
+    if not attain.empty:
+        st.markdown("**SLA risk per queue x market** (target, predicted by the plan, simulated)")
+        risk = attain.sort_values(["at_risk", "predicted"], ascending=[False, True])
+        common.show_table(risk, key="overview_sla", file_name="sla_risk.csv", column_config={
+            "target": st.column_config.NumberColumn("target", format="percent"),
+            "predicted": st.column_config.NumberColumn("predicted", format="percent"),
+            "simulated": st.column_config.NumberColumn("simulated", format="percent"),
+            "at_risk": st.column_config.CheckboxColumn("at risk")})
+    _alerts_section(op, result, who)
+
+
+def plain_status(plan) -> str:
+    gap = "" if plan.gap != plan.gap else f", gap {plan.gap:.2%}"
+    return f"{plan.status}{gap}, {plan.seconds:.0f} s"
+
+
+@st.cache_data(show_spinner="Checking the latest actuals for alerts…", max_entries=4)
+def _open_alerts(digest: str, who: str, _op: Operation, _forecast, _allocation) -> pd.DataFrame | None:
+    from planning.monitor import load_actuals, open_alerts, run_monitor
+
+    actuals, report = load_actuals(common.SAMPLE_DIR, _op)
+    if actuals is None or actuals.empty:
+        return None
+    actuals = actuals[actuals[["queue", "market"]].apply(tuple, axis=1).isin(set(_op.pairs))]
+    actuals = actuals[actuals["site"].eq("") | actuals["site"].isin(_op.sites)]
+    return open_alerts(run_monitor(_op, actuals.reset_index(drop=True), _forecast, _allocation))
+
+
+def _alerts_section(op: Operation, result, who: str) -> None:
+    st.markdown("**Open alerts from the operations monitor**")
+    loaded = common.load_inputs()
+    if loaded.source != "sample" or not (common.SAMPLE_DIR / "actuals.csv.gz").exists():
+        common.empty_state("No actuals for these inputs",
+                           "Open **Monitor** to upload actuals; its open alerts then show on the Monitor page.")
+        return
+    try:
+        alerts = _open_alerts(loaded.digest, who, op, result.forecast,
+                              result.plan.allocation)
+    except Exception as exc:  # the monitor must never take the Overview down
+        common.error_box(f"The monitor could not run ({type(exc).__name__}: {exc})",
+                         "Open the Monitor page for details.")
+        return
+    if alerts is None or alerts.empty:
+        st.success("No open alerts in the last 24 hours of actuals.")
+        return
+    cols = [c for c in ["start", "end", "kind", "queue", "market", "site", "vendor", "message"] if c in alerts]
+    common.show_table(alerts[cols], key="overview_alerts", file_name="open_alerts.csv")
 
 
 def _demand_section(weekly: pd.DataFrame) -> None:
@@ -138,7 +220,7 @@ def render() -> None:
     conc = _concentration(loaded.digest, who.label, op)
     sites = figures.site_table(op)
     _headline(op, weekly, conc, sites)
-    _plan_section()
+    _plan_section(op, who.label)
     _demand_section(weekly)
     _sites_section(sites)
     _concentration_section(conc)

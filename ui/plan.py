@@ -169,11 +169,16 @@ def render() -> None:
 
     outcome = st.session_state.get(OUTCOME_KEY)
     if outcome is None or outcome["inputs"]["digest"] != loaded.digest:
-        common.empty_state("No plan yet", "Choose the weeks and press **Solve**. The solver runs in a "
-                           "separate process; you can cancel it.", icon=":material/calendar_month:")
-        return
+        baseline = common.plan_result(op) if st.session_state.get(JOB_KEY) is None else None
+        if baseline is None or getattr(baseline, "plan", None) is None:
+            common.empty_state("No plan yet", "Choose the weeks and press **Solve**. The solver runs in a "
+                               "separate process; you can cancel it.", icon=":material/calendar_month:")
+            return
+        outcome = {"plan": baseline.plan, "requirements": baseline.requirements, "inputs": None}
+        st.caption(f"Showing the baseline plan ({common.BASELINE_WEEKS} week, forecast, default solver "
+                   "settings), computed at first open. Press **Solve** for other settings.")
     plan, req = outcome["plan"], outcome["requirements"]
-    if outcome["inputs"] != inputs:
+    if outcome["inputs"] is not None and outcome["inputs"] != inputs:
         st.caption("Showing the last plan; the inputs above have changed since. Press Solve to refresh.")
     if not plan.ok:
         common.error_box(f"No plan: solver status {plan.status}", "Try a longer time limit.")

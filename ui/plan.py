@@ -54,7 +54,7 @@ def _coverage_heatmaps(cov: pd.DataFrame, interval: int) -> alt.Chart:
     long["series"] = long["series"].map({"required": "Required", "planned": "Planned"})
     return alt.Chart(long).mark_rect().encode(
         x=alt.X("time:O", title=f"Interval start (UTC, {interval} min)", axis=alt.Axis(labelAngle=-90)),
-        y=alt.Y("day:O", title="Day (UTC)"),
+        y=alt.Y("day:O", title="Day (UTC)", sort=sorted(frame["day"].unique(), key=lambda d: d[4:])),
         color=alt.Color("agents:Q", title="Productive agents", scale=alt.Scale(scheme="blues")),
         row=alt.Row("series:N", title=None),
         tooltip=[alt.Tooltip("day:O", title="Day"), alt.Tooltip("time:O", title="Interval (UTC)"),

@@ -329,12 +329,16 @@ def _folder_digest(folder: str, stamp: tuple) -> str:
     return h.hexdigest()[:24]
 
 
-@st.cache_data(show_spinner="Loading and validating the sample operation...", max_entries=2)
+# Operations are shared read-only across sessions (st.cache_resource): st.cache_data would
+# unpickle a fresh copy of the 1.2M-row volume frame on every rerun of every session
+# (bench/load.py measured p95 23 s under 10 sessions). Nothing mutates an Operation in
+# place; levers and restrictions build new ones (pandas copy-on-write).
+@st.cache_resource(show_spinner="Loading and validating the sample operation...", max_entries=2)
 def _load_sample(digest: str, folder: str):
     return _load_path(Path(folder))
 
 
-@st.cache_data(show_spinner="Checking and validating the upload...", max_entries=4)
+@st.cache_resource(show_spinner="Checking and validating the upload...", max_entries=4)
 def _load_upload(digest: str, name: str, _data: bytes):
     """Cached by the content hash ``digest``; ``_data`` itself is not hashed again."""
     problems = check_upload(name, _data)

@@ -107,3 +107,35 @@ def test_template_download_is_a_workbook(page, warm_app, tmp_path):
     info.value.save_as(target)
     sheets = openpyxl.load_workbook(target, read_only=True).sheetnames
     assert {"queues", "markets", "sites", "volume"} <= set(sheets)
+
+
+def test_excel_plan_downloads_and_opens_with_the_plan_numbers(page, warm_app, tmp_path):
+    """Overview (baseline plan) -> sidebar Export -> build -> download -> openpyxl."""
+    import re
+
+    import openpyxl
+
+    from planning import pipeline
+    from planning.inputs import load_operation
+
+    page.goto(warm_app["base_url"])
+    wait_for_app(page, timeout_ms=900_000)  # first open in a clean clone computes the baseline
+    page.get_by_text("Cost this week").first.wait_for(timeout=900_000)
+    page.get_by_role("link", name="Export").click()  # in-app navigation keeps the session's plan
+    wait_for_app(page)
+    page.get_by_role("button", name="Build the workbook").click()
+    wait_for_app(page, timeout_ms=300_000)
+    assert_no_exception(page, "export")
+    with page.expect_download(timeout=120_000) as info:
+        page.get_by_role("button", name=re.compile("Download the workbook")).click()
+    target = tmp_path / "plan.xlsx"
+    info.value.save_as(target)
+    book = openpyxl.load_workbook(target)
+    op, _ = load_operation(SAMPLE)
+    plan = pipeline.baseline(op, weeks=1).plan  # the plan the page exported (read from disk)
+    assert {"Summary", "Coverage", "Requirements", "About"} <= set(book.sheetnames)
+    for vendor in sorted(plan.shifts["vendor"].unique()):
+        assert any(name.startswith(vendor[:20]) for name in book.sheetnames), vendor
+    numbers = [c for row in book["Summary"].iter_rows(values_only=True) for c in row
+               if isinstance(c, (int, float))]
+    assert any(abs(n - plan.cost) < 0.5 for n in numbers), "the plan's cost is on the Summary sheet"

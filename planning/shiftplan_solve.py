@@ -5,6 +5,8 @@ allocation is a big LP.  The LP relaxation (HiGHS dual simplex) gives the bound;
 its headcounts, repaired by a tiny MIP over the rows that involve only headcounts (daily
 and weekly caps, contract minimums, outage caps), and re-solving the LP with the
 headcounts fixed gives a feasible plan whose gap to the bound is measured, not assumed.
+While time is left, dives (pin near-integral headcounts, re-solve the LP, round again)
+look for cheaper plans.
 Every other row stays feasible under any headcount: shortfall and lateness variables
 absorb what the staff cannot cover.
 """

@@ -25,40 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-SAVER = r"""
-import json, os, sys, time
-from planning.store import Store
-from planning.scenarios import Scenario
-url, worker, count, go = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-store = Store(url)
-levers = [{"kind": "volume_change", "percent": p} for p in (5, 10, 15)]
-print("ready", flush=True)
-while not os.path.exists(go):
-    time.sleep(0.005)
-started = time.perf_counter()
-ok, errors = 0, []
-for i in range(count):
-    try:
-        store.save(Scenario(name=f"w{worker}-{i}", base="data/sample", levers=levers))
-        ok += 1
-    except Exception as exc:
-        errors.append(f"{type(exc).__name__}: {exc}"[:200])
-print(json.dumps({"ok": ok, "errors": errors, "seconds": time.perf_counter() - started}))
-"""
+from tests.store_workers import KILL_WORKER as KILLED, WORKER as SAVER  # noqa: E402
 
-KILLED = r"""
-import sys
-from planning.store import Store
-from planning.scenarios import Scenario
-url, round_, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
-store = Store(url)
-levers = [{"kind": "volume_change", "percent": p % 90 + 1} for p in range(size)]
-print("ready", flush=True)
-i = 0
-while True:
-    store.save(Scenario(name=f"k{round_}-{i}", base="data/sample", levers=levers))
-    i += 1
-"""
+
 
 
 def _rows(url: str, sql: str):

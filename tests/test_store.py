@@ -23,6 +23,7 @@ from planning import store as store_mod
 from planning.scenarios import Scenario
 from planning.store import Store, StoreError
 from tests.pg import INSTALL_HINT, fresh_database, pg_server
+from tests.store_workers import KILL_WORKER, WORKER
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
@@ -113,27 +114,6 @@ def test_update_and_delete(db_url):
     assert _count(db_url, "SELECT count(*) FROM levers WHERE scenario_id = :p", p=parent)[0][0] == 0
 
 
-WORKER = r"""
-import json, sys, time
-from planning.store import Store
-from planning.scenarios import Scenario
-url, worker, count, go = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-store = Store(url)
-levers = [{"kind": "volume_change", "percent": p} for p in (5, 10, 15)]
-import os
-print("ready", flush=True)
-while not os.path.exists(go):
-    time.sleep(0.005)
-started = time.perf_counter()
-ok, errors = 0, []
-for i in range(count):
-    try:
-        store.save(Scenario(name=f"w{worker}-{i}", base="data/sample", levers=levers, notes=str(i)))
-        ok += 1
-    except Exception as exc:
-        errors.append(f"{type(exc).__name__}: {exc}"[:200])
-print(json.dumps({"ok": ok, "errors": errors, "seconds": time.perf_counter() - started}))
-"""
 
 
 def test_eight_processes_save_concurrently_without_losses(db_url, tmp_path):
@@ -161,19 +141,6 @@ def test_eight_processes_save_concurrently_without_losses(db_url, tmp_path):
           f"found {len(names)}, lost {workers * per_worker - len(names)}, failed {len(failures)}")
 
 
-KILL_WORKER = r"""
-import sys
-from planning.store import Store
-from planning.scenarios import Scenario
-url, round_, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
-store = Store(url)
-levers = [{"kind": "volume_change", "percent": p % 90 + 1, "queue": f"q{p}"} for p in range(size)]
-print("ready", flush=True)
-i = 0
-while True:
-    store.save(Scenario(name=f"k{round_}-{i}", base="data/sample", levers=levers, notes=str(size)))
-    i += 1
-"""
 
 
 def test_sigkill_mid_save_leaves_no_partial_scenario(db_url):

@@ -117,7 +117,8 @@ def _open_alerts(digest: str, who: str, _op: Operation, _forecast, _allocation) 
     actuals, report = load_actuals(common.SAMPLE_DIR, _op)
     if actuals is None or actuals.empty:
         return None
-    actuals = actuals[actuals[["queue", "market"]].apply(tuple, axis=1).isin(set(_op.pairs))]
+    # vectorised pair filter (a row-wise apply(tuple) took ~1.8 s of the first Overview run)
+    actuals = actuals[pd.MultiIndex.from_frame(actuals[["queue", "market"]]).isin(_op.pairs)]
     actuals = actuals[actuals["site"].eq("") | actuals["site"].isin(_op.sites)]
     return open_alerts(run_monitor(_op, actuals.reset_index(drop=True), _forecast, _allocation))
 

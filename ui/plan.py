@@ -1,6 +1,8 @@
 """Shift plan: solve (in a separate, cancellable process), coverage, shortfalls, shifts, cost."""
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -35,33 +37,125 @@ def _precheck(digest: str, who: str, weeks: int, source: str, _op: Operation, _r
     return precheck(_op, _req)
 
 
+# --- status tiles ----------------------------------------------------------------
+# A tile is ~120 px wide with six in a row on a 1280 px window (sidebar open), which holds
+# about 8 characters of the value font (measured in Chromium): units go into the label, the full value into help.
+TILE_CHARS = 8
+
+
+def compact(x, digits: int = 1) -> str:
+    """A number short enough for a metric tile: 405840.6 -> '405.8k', 2.5e6 -> '2.5M', 0.2 -> '0.2'."""
+    if x is None or (isinstance(x, float) and (math.isnan(x) or math.isinf(x))):
+        return "–"
+    size = abs(float(x))
+    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if round(size / scale, digits) >= 1:
+            if round(size / scale, digits) >= 1000 and suffix != "B":
+                continue  # 999,999 -> '1.0M', not '1000.0k'
+            return f"{x / scale:.{digits}f}{suffix}"
+    return f"{x:.{digits}f}" if size < 100 else f"{x:.0f}"
+
+
+def status_tiles(plan, currency: str) -> list[tuple[str, str, str]]:
+    """(label, short value, help with the full value) for the tiles above the plan."""
+    paid = plan.kpis.get("paid_hours")
+    return [
+        ("Status", plan.status, f"Solver status; method {plan.backend}"),
+        (f"Cost ({currency})", compact(plan.cost),
+         f"{common.fmt_money(plan.cost, currency)} of paid agent hours over the plan horizon"),
+        ("Gap to bound", common.fmt_share(plan.gap, 2),
+         f"(objective - bound) / objective; LP bound of the objective (cost plus shortfall penalties) "
+         f"{common.fmt_money(plan.lp_bound, currency)}"),
+        ("Solve time", common.fmt_duration(plan.seconds), f"{plan.seconds:,.1f} s wall clock"),
+        ("Unmet (agent-h)", compact(plan.unmet_agent_hours),
+         f"{common.fmt_number(plan.unmet_agent_hours, 'agent-hours', 2)} of requirement not covered: "
+         "live shortfall plus deferred work done after its deadline"),
+        ("Paid hours (h)", compact(paid), f"{common.fmt_number(paid, 'paid agent-hours')} over the plan horizon"),
+    ]
+
+
 def _status_bar(plan, currency: str) -> None:
-    c = st.columns(6)
-    c[0].metric("Status", plan.status)
-    c[1].metric("Cost", common.fmt_money(plan.cost, currency))
-    c[2].metric("Gap to bound", common.fmt_share(plan.gap, 2),
-                help=f"LP bound {common.fmt_money(plan.lp_bound, currency)}; method {plan.backend}")
-    c[3].metric("Solve time", common.fmt_duration(plan.seconds))
-    c[4].metric("Unmet demand", common.fmt_number(plan.unmet_agent_hours, "agent-h", 1))
-    c[5].metric("Paid hours", common.fmt_number(plan.kpis.get("paid_hours"), "h"))
+    tiles = status_tiles(plan, currency)
+    for column, (label, value, help_text) in zip(st.columns(len(tiles)), tiles):
+        column.metric(label, value, help=help_text)
 
 
-def _coverage_heatmaps(cov: pd.DataFrame, interval: int) -> alt.Chart:
-    frame = cov.assign(day=cov["timestamp"].dt.strftime("%a %Y-%m-%d"),
-                       time=cov["timestamp"].dt.strftime("%H:%M"))
-    long = frame.melt(id_vars=["day", "time", "shortfall"], value_vars=["required", "planned"],
-                      var_name="series", value_name="agents")
-    long["series"] = long["series"].map({"required": "Required", "planned": "Planned"})
-    return alt.Chart(long).mark_rect().encode(
-        x=alt.X("time:O", title=f"Interval start (UTC, {interval} min)", axis=alt.Axis(labelAngle=-90)),
-        y=alt.Y("day:O", title="Day (UTC)", sort=sorted(frame["day"].unique(), key=lambda d: d[4:])),
-        color=alt.Color("agents:Q", title="Productive agents", scale=alt.Scale(scheme="blues")),
-        row=alt.Row("series:N", title=None),
-        tooltip=[alt.Tooltip("day:O", title="Day"), alt.Tooltip("time:O", title="Interval (UTC)"),
-                 alt.Tooltip("series:N", title="Series"),
-                 alt.Tooltip("agents:Q", title="Agents", format=",.2f"),
-                 alt.Tooltip("shortfall:Q", title="Shortfall (agents)", format=",.2f")],
-    ).properties(height=max(140, 20 * frame["day"].nunique()))
+# --- coverage heatmaps --------------------------------------------------------------
+
+def coverage_long(cov: pd.DataFrame, req: pd.DataFrame | None, tz: str = "UTC") -> pd.DataFrame:
+    """One queue x market's coverage as heatmap rows ``timestamp, day, time, series, agents, ...``.
+
+    Live pairs compare ``Required`` (productive agents meeting the SLA interval by interval)
+    with ``Planned``. For deferred pairs the requirement is a flat least-peak profile (the
+    backlog absorbs the peaks), which reads as uniform; they show the ``Arriving workload``
+    instead, in agent-equivalents: work hours arriving in the interval / interval hours
+    (``req`` columns ``workload_hours, interval_minutes``). Times are in zone ``tz``.
+    """
+    frame = cov.copy()
+    deferred = (frame["sla_kind"] == "deferred").any() if "sla_kind" in frame else False
+    first = "Required"
+    if deferred and req is not None and len(req):
+        pair = req[(req["queue"] == frame["queue"].iloc[0]) & (req["market"] == frame["market"].iloc[0])]
+        work = pair.set_index("timestamp")
+        frame["arriving"] = frame["timestamp"].map(work["workload_hours"] / (work["interval_minutes"] / 60.0))
+        first = "Arriving workload"
+    local = frame["timestamp"].dt.tz_convert(tz)
+    frame["day"] = local.dt.strftime("%a %Y-%m-%d")
+    frame["time"] = local.dt.strftime("%H:%M")
+    source = "arriving" if first == "Arriving workload" else "required"
+    keep = ["timestamp", "day", "time", "required", "shortfall", "backlog_items"]
+    keep = [c for c in keep if c in frame]
+    rows = [frame[keep].assign(series=first, agents=frame[source]),
+            frame[keep].assign(series="Planned", agents=frame["planned"])]
+    return pd.concat(rows, ignore_index=True)
+
+
+CELL_HEIGHT_PX = 20  # one day per row
+# Charts take the page's width and keep a height per row (a day, a shift, a vendor):
+# Streamlit's default autosize "fit" squeezes the rows into a fixed-height box.
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+
+
+def _heatmap(rows: pd.DataFrame, title: str, subtitle: str | list[str], top: float, axis_zone: str,
+             interval: int, days: list[str], scheme: str) -> alt.Chart:
+    series = rows["series"].iloc[0]
+    unit = "agent-equivalents" if series == "Arriving workload" else "agents"
+    times = sorted(rows["time"].unique())
+    ticks = [t for t in times if t.endswith(":00") and int(t[:2]) % 3 == 0]
+    tooltip = [alt.Tooltip("day:O", title=f"Day ({axis_zone})"),
+               alt.Tooltip("time:O", title=f"Interval start ({axis_zone})"),
+               alt.Tooltip("agents:Q", title=f"{series} ({unit})", format=",.2f"),
+               alt.Tooltip("required:Q", title="Requirement used by the solver (agents)", format=",.2f"),
+               alt.Tooltip("shortfall:Q", title="Shortfall (agents)", format=",.2f")]
+    if "backlog_items" in rows:
+        tooltip.append(alt.Tooltip("backlog_items:Q", title="Backlog waiting (items)", format=",.0f"))
+    return alt.Chart(rows, title=alt.Title(title, subtitle=subtitle)).mark_rect().encode(
+        x=alt.X("time:O", sort=times, title=f"Interval start, {axis_zone} ({interval} min intervals)",
+                axis=alt.Axis(values=ticks, labelAngle=0)),
+        y=alt.Y("day:O", sort=days, title=f"Day ({axis_zone})"),
+        color=alt.Color("agents:Q", title=unit.capitalize(), scale=alt.Scale(scheme=scheme, domain=[0, top]),
+                        legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=240)),
+        tooltip=tooltip,
+    ).properties(width="container", height=alt.Step(CELL_HEIGHT_PX),
+                 autosize=FIT_WIDTH)
+
+
+def _coverage_charts(long: pd.DataFrame, interval: int, axis_zone: str) -> list[alt.Chart]:
+    """Demand and plan, one heatmap each. Each has its own colour scale: a deferred plan may
+    batch the work into peaks several times the arrival rate, and a shared scale would
+    flatten the arrival pattern into one pale colour."""
+    days = sorted(long["day"].unique(), key=lambda d: d[4:])
+    first = long["series"].iloc[0]
+    if first == "Arriving workload":
+        head = ("Arriving workload (agent-equivalents)",
+                ["Work hours arriving per interval ÷ interval hours (deferred queue).",
+                 "The backlog may wait up to the deadline, so the plan need not follow it interval by interval."])
+    else:
+        head = ("Required (productive agents)", "Agents on the queue needed to meet the SLA in each interval")
+    planned = ("Planned (productive agents)", "Agents the plan puts on this queue × market, after shrinkage")
+    parts = [(long[long["series"] == first], head, "blues"), (long[long["series"] == "Planned"], planned, "greens")]
+    return [_heatmap(rows, *text, float(max(rows["agents"].max(), 1e-9)), axis_zone, interval, days, scheme)
+            for rows, text, scheme in parts]
 
 
 def _timeline(shifts: pd.DataFrame, tz: str) -> alt.Chart:
@@ -70,13 +164,14 @@ def _timeline(shifts: pd.DataFrame, tz: str) -> alt.Chart:
         end=shifts["end_utc"].dt.tz_convert(tz).dt.tz_localize(None),
         label=shifts["shift"] + " " + shifts["start_local"] + "-" + shifts["end_local"])
     return alt.Chart(frame).mark_bar(opacity=0.8).encode(
-        x=alt.X("start:T", title=f"Local time ({tz})"), x2="end:T",
+        x=alt.X("start:T", title=f"Local time ({tz})",
+                axis=alt.Axis(format="%a %d %b", tickCount="day", labelAngle=0)), x2="end:T",
         y=alt.Y("label:N", title="Shift (local start-end)"),
         color=alt.Color("headcount:Q", title="Headcount (agents)", scale=alt.Scale(scheme="oranges")),
         tooltip=[alt.Tooltip("date_local:N", title="Local date"), alt.Tooltip("label:N", title="Shift"),
                  alt.Tooltip("headcount:Q", title="Agents"),
                  alt.Tooltip("paid_hours:Q", title="Paid hours per agent (h)")],
-    ).properties(height=max(120, 28 * frame["label"].nunique()))
+    ).properties(width="container", height=alt.Step(26), autosize=FIT_WIDTH)
 
 
 def _cost_chart(cost: pd.DataFrame, currency: str) -> alt.Chart:
@@ -88,7 +183,23 @@ def _cost_chart(cost: pd.DataFrame, currency: str) -> alt.Chart:
                  alt.Tooltip("cost:Q", title=f"Cost ({currency})", format=",.0f"),
                  alt.Tooltip("paid_hours:Q", title="Paid hours (h)", format=",.0f"),
                  alt.Tooltip("peak_daily_headcount:Q", title="Peak daily headcount (agents)")],
-    ).properties(height=40 + 30 * cost["vendor"].nunique())
+    ).properties(width="container", height=alt.Step(34), autosize=FIT_WIDTH)
+
+
+def shift_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """One site's shifts with units in the headers, local and UTC times labelled."""
+    return pd.DataFrame({
+        "date (local)": rows["date_local"], "shift": rows["shift"],
+        "start (local)": rows["start_local"], "end (local)": rows["end_local"],
+        "start (UTC)": rows["start_utc"].map(common.fmt_utc), "end (UTC)": rows["end_utc"].map(common.fmt_utc),
+        "headcount (agents)": rows["headcount"], "paid (h/agent)": rows["paid_hours"],
+    })
+
+
+def cost_table(cost: pd.DataFrame, currency: str) -> pd.DataFrame:
+    return cost.round({"paid_hours": 1, "night_hours": 1, "cost": 0}).rename(columns={
+        "paid_hours": "paid hours (h)", "night_hours": "night hours (h)", "cost": f"cost ({currency})",
+        "peak_daily_headcount": "peak daily headcount (agents)"})
 
 
 def _start_job(op: Operation, req: pd.DataFrame, options: PlanOptions, inputs: dict) -> None:
@@ -149,7 +260,8 @@ def render() -> None:
     source = c2.radio("Forecast", list(SOURCES), key="plan_source")
     limit = c3.number_input("Time limit (s)", min_value=5, max_value=600,
                             value=int(op.settings.solver_time_limit_seconds), step=5, key="plan_time_limit")
-    tours = c4.checkbox("Weekly tours (same start, 5 consecutive days)", key="plan_tours")
+    tours = c4.checkbox("Weekly tours", key="plan_tours",
+                        help="Each agent works the same start time on 5 consecutive days")
     try:
         with st.spinner("Computing requirements…"):
             req = _requirements(loaded.digest, who.label, weeks, SOURCES[source], op)
@@ -192,10 +304,17 @@ def render() -> None:
         ["Coverage", "Shortfalls", "Shifts", "Cost", "SLA attainment"])
     with tab_cov:
         pairs = sorted(map(tuple, plan.coverage[["queue", "market"]].drop_duplicates().itertuples(index=False)))
-        label = st.selectbox("Queue × market", [f"{q} · {m}" for q, m in pairs], key="plan_pair")
+        c1, c2 = st.columns([3, 2])
+        label = c1.selectbox("Queue × market", [f"{q} · {m}" for q, m in pairs], key="plan_pair")
         q, m = label.split(" · ")
+        zone = op.markets[m].timezone if m in op.markets else "UTC"
+        clock = c2.radio("Time axis", ["UTC", "Market local"], horizontal=True, key="plan_clock",
+                         help=f"Market local time of {m}: {zone}")
+        axis_zone = "UTC" if clock == "UTC" else zone
         cov = plan.coverage[(plan.coverage["queue"] == q) & (plan.coverage["market"] == m)]
-        common.show_chart(_coverage_heatmaps(cov, op.settings.interval_minutes), key="plan_heatmap")
+        long = coverage_long(cov, req, axis_zone)
+        for i, chart in enumerate(_coverage_charts(long, op.settings.interval_minutes, axis_zone)):
+            common.show_chart(chart, key=f"plan_heatmap_{i}")
     with tab_short:
         found = explain(op, req, plan)
         if not len(found):
@@ -206,7 +325,8 @@ def render() -> None:
             table = found.assign(start=found["start"].map(common.fmt_utc), end=found["end"].map(common.fmt_utc))
             common.show_table(table.rename(columns={"peak_agents": "peak short (agents)",
                                                     "agent_hours": "unmet (agent-h)"}),
-                              key="plan_shortfalls", file_name="shortfalls.csv")
+                              key="plan_shortfalls", file_name="shortfalls.csv",
+                              column_config={"message": None})  # listed above; kept in the CSV
     with tab_shifts:
         sites = sorted(plan.shifts["site"].unique())
         if not sites:
@@ -216,12 +336,12 @@ def render() -> None:
             rows = plan.shifts[plan.shifts["site"] == site]
             tz = op.sites[site].timezone
             common.show_chart(_timeline(rows, tz), key="plan_timeline")
-            table = rows.drop(columns=["start_utc", "end_utc"]).assign(
-                start_utc=rows["start_utc"].map(common.fmt_utc), end_utc=rows["end_utc"].map(common.fmt_utc))
-            common.show_table(table, key="plan_shifts", file_name=f"shifts_{site}.csv")
+            st.caption(f"{common.plain(site)} ({common.plain(op.sites[site].vendor)}), local time {tz}")
+            common.show_table(shift_table(rows), key="plan_shifts", file_name=f"shifts_{site}.csv")
     with tab_cost:
         common.show_chart(_cost_chart(plan.cost_by_site, currency), key="plan_cost")
-        common.show_table(plan.cost_by_site, key="plan_cost_table", file_name="cost_by_site.csv")
+        common.show_table(cost_table(plan.cost_by_site, currency), key="plan_cost_table",
+                          file_name="cost_by_site.csv")
     with tab_sla:
         sla = plan.queues.copy()
         for col in ("target", "predicted", "simulated"):

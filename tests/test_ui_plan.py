@@ -63,6 +63,9 @@ def test_deferred_pair_shows_arriving_workload_in_agent_equivalents():
     assert first["agents"].tolist() == [2.0, 6.0, 0.5]
     assert long[long["series"] == "Planned"]["agents"].tolist() == [3.0, 5.0, 4.5]
     assert "Required" not in set(long["series"])
+    # the queue's kind, when given, wins over a coverage frame without sla_kind
+    assert coverage_long(cov.drop(columns="sla_kind"), req, deferred=True)["agents"].iloc[:3].tolist() \
+        == [2.0, 6.0, 0.5]
 
 
 def test_live_pair_shows_requirement_and_local_days():

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from planning.diagnosis import explain, precheck
-from planning.domain import Operation
+from planning.domain import Operation, SlaKind
 from planning.requirements import RequirementsError, compute_requirements, seasonal_naive_forecast
 from planning.shiftplan import PlanOptions
 from planning.solverproc import SolveJob
@@ -82,7 +82,8 @@ def _status_bar(plan, currency: str) -> None:
 
 # --- coverage heatmaps --------------------------------------------------------------
 
-def coverage_long(cov: pd.DataFrame, req: pd.DataFrame | None, tz: str = "UTC") -> pd.DataFrame:
+def coverage_long(cov: pd.DataFrame, req: pd.DataFrame | None, tz: str = "UTC",
+                  deferred: bool | None = None) -> pd.DataFrame:
     """One queue x market's coverage as heatmap rows ``timestamp, day, time, series, agents, ...``.
 
     Live pairs compare ``Required`` (productive agents meeting the SLA interval by interval)
@@ -90,9 +91,11 @@ def coverage_long(cov: pd.DataFrame, req: pd.DataFrame | None, tz: str = "UTC") 
     backlog absorbs the peaks), which reads as uniform; they show the ``Arriving workload``
     instead, in agent-equivalents: work hours arriving in the interval / interval hours
     (``req`` columns ``workload_hours, interval_minutes``). Times are in zone ``tz``.
+    ``deferred`` defaults to the coverage frame's ``sla_kind`` column.
     """
     frame = cov.copy()
-    deferred = (frame["sla_kind"] == "deferred").any() if "sla_kind" in frame else False
+    if deferred is None:
+        deferred = bool((frame["sla_kind"] == "deferred").any()) if "sla_kind" in frame else False
     first = "Required"
     if deferred and req is not None and len(req):
         pair = req[(req["queue"] == frame["queue"].iloc[0]) & (req["market"] == frame["market"].iloc[0])]
@@ -312,7 +315,8 @@ def render() -> None:
                          help=f"Market local time of {m}: {zone}")
         axis_zone = "UTC" if clock == "UTC" else zone
         cov = plan.coverage[(plan.coverage["queue"] == q) & (plan.coverage["market"] == m)]
-        long = coverage_long(cov, req, axis_zone)
+        kind = op.queues[q].sla_kind if q in op.queues else None
+        long = coverage_long(cov, req, axis_zone, None if kind is None else kind is SlaKind.deferred)
         for i, chart in enumerate(_coverage_charts(long, op.settings.interval_minutes, axis_zone)):
             common.show_chart(chart, key=f"plan_heatmap_{i}")
     with tab_short:

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 from ortools.linear_solver import pywraplp
 
+from planning import highsmip
 from planning.domain import Operation
 from planning.shiftplan_model import PlanModel, build_model
 
@@ -48,7 +49,9 @@ class PlanOptions:
     gap_target : stop at this relative gap (0.005 = 0.5%)
     seed : solver random seed
     backend : a ``pywraplp`` solver id: "SCIP" or "HIGHS"
-    method : "auto" picks the direct MIP for small models and LP rounding for large ones
+    method : "auto" picks the direct MIP for small models, and for large ones LP rounding
+        with HiGHS branch and cut beside it (the better plan wins); "mip" / "lp-round"
+        force one of them (no HiGHS)
     """
 
     weekly_tours: bool = False
@@ -132,6 +135,51 @@ DIRECT_MIP_MAX_VARIABLES = 15_000
 MIN_LP_SECONDS = 600.0
 
 
+def _start_highs(model: PlanModel, opts: PlanOptions, deadline: float, say):
+    from ortools.linear_solver import linear_solver_pb2
+
+    proto = linear_solver_pb2.MPModelProto()
+    model.solver.ExportModelToProto(proto)
+    left = deadline - time.perf_counter() - HIGHS_RESERVE_SECONDS
+    if left < 5:
+        return None
+    say("Starting HiGHS branch and cut beside the LP rounding")
+    try:
+        return highsmip.MipRun.start(proto, time_limit=left, gap=opts.gap_target, seed=opts.seed)
+    except OSError as exc:  # no process could be started: the rounding still answers
+        say(f"HiGHS could not start ({exc}); LP rounding only")
+        return None
+
+
+def _take_highs(model: PlanModel, run, status: str, objective: float, bound: float, size: dict, say,
+                gap_target: float):
+    """Wait for the HiGHS child and keep its plan if it is cheaper; its dual bound is a
+    proven bound of the same model.  Integer values are rounded (HiGHS returns them
+    within its 1e-6 integrality tolerance)."""
+    if status in ("optimal", "feasible") and (objective - bound) <= gap_target * abs(objective):
+        run.cancel()  # the rounding already met the gap target
+    result = run.wait()
+    for line in run.messages:
+        say(f"HiGHS: {line}")
+    if result is None or result.values is None or len(result.values) != model.solver.NumVariables():
+        say("HiGHS: no plan in time")
+        return status, objective, bound
+    if math.isfinite(result.bound):
+        bound = max(bound, result.bound) if not math.isnan(bound) else result.bound
+    if not (status in ("optimal", "feasible")) or result.objective < objective - 1e-6:
+        values = np.array(result.values, dtype=float)
+        integer = [v.index() for v in model.decision_vars]
+        values[integer] = np.round(values[integer])
+        model.values = values
+        say(f"HiGHS plan kept: objective {result.objective:,.0f} (rounding: {objective:,.0f})")
+        size["method"] = "highs-mip"
+        return result.status, result.objective, bound
+    return status, objective, bound
+
+
+HIGHS_RESERVE_SECONDS = 1.0  # of the time limit, kept for reading the child's answer
+
+
 def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions | None = None,
                progress: Progress | None = None) -> PlanResult:
     """Plan shifts for ``requirements`` (docs/contracts.md) and return a ``PlanResult``.
@@ -157,15 +205,20 @@ def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions |
             "constraints": solver.NumConstraints(), "build_seconds": time.perf_counter() - t0}
     say(f"Model: {size['variables']:,} variables ({size['integer_variables']:,} integer), "
         f"{size['constraints']:,} constraints")
+    method = opts.method
+    if method == "auto":
+        method = "mip" if size["variables"] <= DIRECT_MIP_MAX_VARIABLES else "lp-round"
+    mip_run = None
+    if opts.method == "auto" and method == "lp-round" and opts.backend == "SCIP" and highsmip.available():
+        # HiGHS's branch and cut on the whole MIP, on the other core, while this process
+        # solves the LP and rounds it; the better plan wins (docs/shiftplan.md).
+        mip_run = _start_highs(model, opts, deadline, say)
     say("Solving the LP relaxation")
     # The LP relaxation and the first rounding always finish (an answer always comes
     # back); the time limit bounds the search for better integer solutions.
     relaxed = lp_relaxation(model, opts, max(MIN_LP_SECONDS, deadline - time.perf_counter()))
     lp_bound = relaxed.objective if relaxed.ok else math.nan
     say(f"LP bound {lp_bound:,.0f}" if relaxed.ok else f"LP relaxation: {relaxed.status}")
-    method = opts.method
-    if method == "auto":
-        method = "mip" if size["variables"] <= DIRECT_MIP_MAX_VARIABLES else "lp-round"
     if not relaxed.ok:
         method = "mip"
     size["method"] = method
@@ -192,6 +245,9 @@ def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions |
         status, objective, values = round_and_fix(model, relaxed, opts, deadline, say)
         model.values = values
         bound = lp_bound
+    if mip_run is not None:
+        status, objective, bound = _take_highs(model, mip_run, status, objective, bound, size, say,
+                                               opts.gap_target)
     seconds = time.perf_counter() - t0
     size["solve_seconds"] = seconds - size["build_seconds"]
     say(f"Solver finished: {status} in {seconds:.1f} s")
@@ -217,7 +273,8 @@ def extract_result(model: PlanModel, op: Operation, requirements: pd.DataFrame, 
         status=status, objective=objective,
         cost=frames["cost"] if frames else math.nan,
         bound=bound, lp_bound=lp_bound, gap=max(gap, 0.0) if solved else math.nan,
-        seconds=seconds, backend=f"{opts.backend}/{size.get('method', 'mip')}",
+        seconds=seconds, backend=("HiGHS/mip" if size.get("method") == "highs-mip"
+                                  else f"{opts.backend}/{size.get('method', 'mip')}"),
         unmet_agent_hours=frames["unmet_agent_hours"] if frames else math.nan,
         shifts=frames["shifts"] if frames else empty,
         allocation=frames["allocation"] if frames else empty,

@@ -108,7 +108,7 @@ def rerun(weeks: int, time_limit: float | None, simulate: bool = True) -> None:
         result = run_scenario(s, operation=op)
         seconds = time.perf_counter() - t0
         stages = ", ".join(f"{k} {v:.1f}" for k, v in getattr(result, "timings", {}).items())
-        limit = f"{time_limit:g} s" if time_limit else "settings default"
+        limit = f"{time_limit:g} s" if time_limit else f"scenario default {op.settings.scenario_time_limit_seconds:g} s"
         print(f"re-run on the sample ({weeks} week, solver limit {limit}, simulate {simulate}): {label}: {seconds:.1f} s  "
               f"[{stages}]  cost {result.kpis.get('cost', float('nan')):,.0f}, status {result.kpis.get('status')}")
 

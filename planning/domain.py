@@ -212,6 +212,9 @@ class Settings(_Model):
     planning_weeks: int = Field(default=1, ge=1, le=8)
     solver_time_limit_seconds: float = Field(default=30.0, gt=0)
     solver_gap_target: float = Field(default=0.005, ge=0, lt=1)
+    # What-if scenario runs use a shorter solver limit (a quick answer; the gap is shown
+    # beside every scenario's KPIs; a scenario's own limit overrides it).
+    scenario_time_limit_seconds: float = Field(default=10.0, gt=0)
     random_seed: int = 7
     max_upload_mb: float = Field(default=50.0, gt=0)
     # Where forecasting fans out over series: worker processes on this machine, or a

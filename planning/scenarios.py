@@ -36,7 +36,9 @@ class PlanSettings(BaseModel):
 
     weeks: int = Field(default=1, ge=1, le=8, description="planning horizon [weeks]")
     start: dt.date | None = Field(default=None, description="first planned day (UTC); None = after history")
-    time_limit_seconds: float | None = Field(default=None, gt=0, le=3600, description="solver limit [s]")
+    time_limit_seconds: float | None = Field(
+        default=None, gt=0, le=3600,
+        description="solver limit [s]; None = the operation's scenario_time_limit_seconds (10 s)")
     simulate: bool = Field(default=True, description="also simulate the plan (slower; simulated attainment)")
 
 
@@ -116,7 +118,8 @@ def run_scenario(scenario: Scenario, *, progress: Callable[[str, float], None] |
         operation = load_base(scenario.base)
     s = scenario.settings
     return run_pipeline(operation, weeks=s.weeks, levers=scenario.levers, start=s.start,
-                        time_limit=s.time_limit_seconds, progress=progress, simulate=s.simulate)
+                        time_limit=s.time_limit_seconds or operation.settings.scenario_time_limit_seconds,
+                        progress=progress, simulate=s.simulate)
 
 
 # ---------------------------------------------------------------- compare

@@ -141,7 +141,7 @@ def _start_highs(model: PlanModel, opts: PlanOptions, deadline: float, say):
     proto = linear_solver_pb2.MPModelProto()
     model.solver.ExportModelToProto(proto)
     left = deadline - time.perf_counter() - HIGHS_RESERVE_SECONDS
-    if left < 5:
+    if left < HIGHS_MIN_SECONDS:  # it would not get past its root node: save the core
         return None
     say("Starting HiGHS branch and cut beside the LP rounding")
     try:
@@ -178,6 +178,9 @@ def _take_highs(model: PlanModel, run, status: str, objective: float, bound: flo
 
 
 HIGHS_RESERVE_SECONDS = 1.0  # of the time limit, kept for reading the child's answer
+# Below this much time HiGHS does not get past the root node of the sample week (root LP
+# and cut rounds take 15-25 s on 2 cores), so it is not started.
+HIGHS_MIN_SECONDS = 20.0
 
 
 def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions | None = None,

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from planning import pipeline
+from planning.domain import Settings
 from planning.cli import main
 from planning.scenarios import Scenario, compare, compare_wide, kpis_to_json, run_scenario, what_changed
 from planning.store import Store
@@ -102,6 +103,10 @@ def test_run_scenario_passes_levers_and_settings(monkeypatch):
     run_scenario(s.model_copy(update={"settings": s.settings.model_copy(update={"simulate": False})}),
                  operation="OP")
     assert fake.calls[1][1]["simulate"] is False
+    # no limit of its own: the operation's what-if limit (not the 30 s plan limit)
+    quick = scenario("q", [SURGE])
+    run_scenario(quick, operation=SimpleNamespace(settings=Settings(scenario_time_limit_seconds=7)))
+    assert fake.calls[2][1]["time_limit"] == 7
 
 
 # ---------------------------------------------------------------- CLI
@@ -122,7 +127,7 @@ def test_cli_save_list_show_compare_delete(tmp_path, capsys, monkeypatch):
     store.save_result(1, BASE_KPIS)
     fake = RecordingPipeline()
     monkeypatch.setattr(pipeline, "run_pipeline", fake)
-    monkeypatch.setattr("planning.scenarios.load_base", lambda path: "OP")
+    monkeypatch.setattr("planning.scenarios.load_base", lambda path: SimpleNamespace(settings=Settings()))
     assert cli(db, "compare", "1", "2", "--csv", str(tmp_path / "c.csv"), "--json") == 0
     data = json.loads(capsys.readouterr().out)
     assert len(fake.calls) == 1  # only the scenario without stored KPIs ran

@@ -11,6 +11,7 @@ import pkgutil
 import streamlit as st
 
 import ui
+from ui.access import current_principal
 
 SECTIONS = ["Leadership", "Planning", "Vendor managers", "Data"]
 
@@ -33,4 +34,7 @@ def _pages() -> dict[str, list]:
     return nav
 
 
+# Sign-in gate before any page: with OIDC configured ([auth] in secrets), nobody sees a
+# page (or its navigation) until signed in with a role; without it, the open local user.
+current_principal()
 st.navigation(_pages(), position="sidebar").run()

@@ -310,6 +310,34 @@ def test_sign_in_required_when_auth_configured():
     assert {m.label: m.value for m in at.metric}["Sites / vendors"] == f"{n_mine} / 1"
 
 
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+        "client_id": "id", "client_secret": "s",
+        "server_metadata_url": "https://id.example.com/.well-known/openid-configuration"}
+
+
+def test_app_gate_runs_no_page_until_signed_in(monkeypatch):
+    """app.py gates before st.navigation: with OIDC configured, no page's render() runs
+    until someone with a role signs in (pages that forget to call principal() included)."""
+    rendered: list[str] = []
+    for name in PAGES:
+        module = importlib.import_module(f"ui.{name}")
+        monkeypatch.setattr(module, "render", lambda name=name: rendered.append(name))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.secrets["auth"] = AUTH
+    at.secrets["access"] = {"users": {"ana@example.com": {"role": "planner"}}}
+    at.user = {"is_logged_in": False}
+    at.run()
+    no_failure(at)
+    assert at.button(key="access_login") and rendered == []
+    at.user = {"is_logged_in": True, "email": "stranger@example.com"}
+    at.run()
+    assert "no role" in _errors(at) and rendered == []
+    at.user = {"is_logged_in": True, "email": "ana@example.com"}
+    at.run()
+    no_failure(at)
+    assert rendered == ["overview"]  # the default page, once signed in
+
+
 def test_overview_opens_on_the_baseline_plan_with_its_figures():
     """The Overview shows the baseline plan's cost and SLA risk, equal to the pipeline's KPIs."""
     from planning import pipeline

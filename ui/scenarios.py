@@ -32,6 +32,7 @@ LAST_RUN = "scn_last_run"  # session_state: {"kpis", "seconds", "label"}
 CONFIRM = "scn_confirm_delete"  # session_state: id waiting for delete confirmation
 FLASH = "scn_flash"  # session_state: a message to show once after a rerun
 DEFAULT_BASE = "data/sample"
+UNNAMED = "Unsaved scenario"  # the name of a run before the user names it
 CHOICE_FIELDS = {"queue": "queues", "market": "markets", "site": "sites", "vendor": "vendors"}
 
 
@@ -110,7 +111,8 @@ def _field_widget(kind: str, name: str, info, op):
 def _lever_builder(op) -> None:
     kinds = list(LEVER_KINDS)
     kind = st.selectbox("Lever", kinds, key="scn_kind",
-                        format_func=lambda k: f"{k.replace('_', ' ')} — {LEVER_KINDS[k].__doc__.split('.')[0]}")
+                        format_func=lambda k: f"{k.replace('_', ' ')} — "
+                        f"{LEVER_KINDS[k].__doc__.split('.')[0].replace('``', '')}")
     with st.form(f"scn_form_{kind}", clear_on_submit=False, border=True):
         values = {"kind": kind}
         for name, info in LEVER_KINDS[kind].model_fields.items():
@@ -137,7 +139,7 @@ def _lever_list() -> None:
     if not draft["levers"]:
         st.caption("No levers yet: this scenario is the baseline.")
     for i, data in enumerate(list(draft["levers"])):
-        c1, c2 = st.columns([12, 1])
+        c1, c2 = st.columns([8, 2], vertical_alignment="center")
         c1.markdown(f"{i + 1}\\. {common.plain(parse_lever(data).describe())}")
         if c2.button("Remove", icon=":material/delete:", key=f"scn_rm_{i}", help="remove this lever"):
             draft["levers"].pop(i)
@@ -146,33 +148,59 @@ def _lever_list() -> None:
 
 
 # ---------------------------------------------------------------- run / save
-def _scenario_from_draft() -> Scenario:
+def _scenario_from_draft(run_only: bool = False) -> Scenario:
+    """The draft as a Scenario; a run needs no name (only saving does)."""
     d = _draft()
-    return Scenario(id=d["id"], name=d["name"], base=d["base"], notes=d["notes"], levers=d["levers"],
+    name = d["name"] if d["name"].strip() or not run_only else UNNAMED
+    return Scenario(id=d["id"], name=name, base=d["base"], notes=d["notes"], levers=d["levers"],
                     settings=PlanSettings(**d["settings"]), parent_id=d["parent_id"])
 
 
+def _signature(scenario: Scenario) -> str:
+    """What a run's KPIs depend on (base, levers, settings): a saved result must match it."""
+    return json.dumps({"base": scenario.base, "levers": scenario.levers_json(),
+                       "settings": scenario.settings.model_dump(mode="json")}, sort_keys=True)
+
+
+def _baseline_kpis(op, scenario: Scenario) -> dict | None:
+    """KPIs of the stored baseline plan of ``op`` (no levers; the Overview's plan), if comparable.
+
+    Comparable = same horizon and the default first day; None when no baseline is stored yet.
+    """
+    from planning.pipeline import peek_baseline
+
+    if scenario.settings.start is not None:
+        return None
+    stored = peek_baseline(op, weeks=scenario.settings.weeks)
+    return None if stored is None else stored.kpis
+
+
 def _run(scenario: Scenario, who) -> dict | None:
-    bar = st.progress(0.0, text="Starting...")
-    try:
-        op = restrict_operation(_base_operation(scenario.base, _stamp(scenario.base)), who)
-        t0 = time.perf_counter()
-        result = run_scenario(scenario, operation=op,
-                              progress=lambda message, f: bar.progress(min(max(f, 0.0), 1.0), text=message))
-    except ScenarioInputError as exc:
-        bar.empty()
-        common.error_box(str(exc), "Fix the base dataset (see the Data page) or pick another path.")
-        return None
-    except LeverError as exc:
-        bar.empty()
-        common.error_box(str(exc), "Edit or remove the lever that names it.")
-        return None
-    except Exception as exc:  # never a traceback on the page
-        bar.empty()
-        common.error_box(exc)
-        return None
-    bar.empty()
-    return {"kpis": result.kpis, "seconds": time.perf_counter() - t0}
+    """Run the scenario with progress; the outcome holds its KPIs and the baseline's."""
+    with st.status("Running the scenario (forecast, levers, requirements, plan, simulation)...",
+                   expanded=True) as status:
+        bar = st.progress(0.0, text="Starting...")
+        try:
+            op = restrict_operation(_base_operation(scenario.base, _stamp(scenario.base)), who)
+            t0 = time.perf_counter()
+            result = run_scenario(scenario, operation=op, progress=lambda message, f: bar.progress(
+                min(max(float(f), 0.0), 1.0), text=common.plain(message)))
+            seconds = time.perf_counter() - t0
+            baseline = _baseline_kpis(op, scenario)
+        except ScenarioInputError as exc:
+            problem, fix = str(exc), "Fix the base dataset (see the Data page) or pick another path."
+        except LeverError as exc:
+            problem, fix = str(exc), "Edit or remove the lever that names it."
+        except Exception as exc:  # never a traceback on the page
+            problem, fix = exc, None
+        else:
+            status.update(label=f"Scenario run finished in {seconds:.1f} s", state="complete", expanded=False)
+            return {"kpis": result.kpis, "seconds": seconds, "baseline": baseline,
+                    "signature": _signature(scenario),
+                    "limit": scenario.settings.time_limit_seconds or op.settings.solver_time_limit_seconds}
+        status.update(label="The scenario run failed", state="error", expanded=False)
+    common.error_box(problem, fix)
+    return None
 
 
 def _settings_inputs(draft: dict) -> None:
@@ -216,7 +244,7 @@ def _build_tab(store: Store, who, op) -> None:
             del st.session_state[key]
         st.rerun()
     try:
-        scenario = _scenario_from_draft() if (run or save or save_new) else None
+        scenario = _scenario_from_draft(run_only=not (save or save_new)) if (run or save or save_new) else None
     except ValidationError as exc:
         common.error_box(explain(exc))
         return
@@ -233,25 +261,63 @@ def _build_tab(store: Store, who, op) -> None:
             else:
                 sid = store.save(scenario)
                 draft["id"] = sid
-            if last:
+            fresh = bool(last) and last.get("signature") == _signature(scenario)
+            if fresh:  # only the KPIs of exactly these levers and settings
                 store.save_result(sid, last["kpis"], last["seconds"])
         except StoreError as exc:
             common.error_box(str(exc))
         else:
-            st.session_state[FLASH] = f"Saved scenario #{sid}" + (" with its KPIs." if last else ".")
+            st.session_state[FLASH] = f"Saved scenario #{sid}" + (" with its KPIs." if fresh else ".")
             st.rerun()  # the title and "Save changes" now refer to the saved scenario
     last = st.session_state.get(LAST_RUN)
     if last:
         st.markdown(f"**Result** (run took {last['seconds']:.1f} s)")
-        _kpi_metrics(last["kpis"], op)
+        try:
+            current = _signature(_scenario_from_draft(run_only=True))
+        except ValidationError:
+            current = None
+        if last.get("signature") and current != last["signature"]:
+            st.caption("The settings above changed since this run; press **Run** to refresh "
+                       "(saving now stores the scenario without these KPIs).")
+        _kpi_metrics(last, op)
 
 
-def _kpi_metrics(kpis: dict, op) -> None:
-    currency = op.settings.currency if op is not None else ""
-    c1, c2, c3 = st.columns(3)
-    c1.metric("Cost", common.fmt_money(kpis.get("cost"), currency))
-    c2.metric("Paid hours", common.fmt_number(kpis.get("paid_hours"), "h"))
-    c3.metric("Unmet workload", common.fmt_number(kpis.get("unmet_agent_hours"), "agent-h", 1))
+# (label, KPI key, unit) of the headline KPIs; for all three less is better
+_KPIS = [("Cost", "cost", "money"), ("Paid hours", "paid_hours", "h"), ("Unmet workload", "unmet_agent_hours", "agent-h")]
+
+
+def _fmt_kpi(value, unit: str, currency: str, signed: bool = False) -> str:
+    if unit == "money":
+        text = common.fmt_money(abs(value) if signed else value, currency)
+    else:
+        text = common.fmt_number(abs(value) if signed else value, unit, 1 if unit == "agent-h" else 0)
+    return (("-" if value < 0 else "+") + text) if signed else text
+
+
+def _kpi_metrics(last: dict, op) -> None:
+    """The run's cost, paid hours and unmet workload, with the change against the baseline plan."""
+    kpis, base = last["kpis"], last.get("baseline")
+    currency = kpis.get("currency") or (op.settings.currency if op is not None else "")
+    for col, (label, key, unit) in zip(st.columns(len(_KPIS)), _KPIS):
+        value = kpis.get(key)
+        ref = (base or {}).get(key)
+        delta = None
+        if value is not None and ref is not None:
+            delta = (f"{_fmt_kpi(value - ref, unit, currency, signed=True)} vs baseline "
+                     f"{_fmt_kpi(ref, unit, currency)}")
+        col.metric(label, "–" if value is None else _fmt_kpi(value, unit, currency), delta=delta,
+                   delta_color="inverse")
+    solver = (f"Solver: {kpis.get('status', '?')}, {common.fmt_number(kpis.get('solve_seconds'), 's', 1)} "
+              f"(limit {common.fmt_number(last.get('limit'), 's', 0)})")
+    if kpis.get("gap") is not None:
+        solver += f", gap to the bound {common.fmt_share(kpis['gap'], 2)}"
+    if base:
+        st.caption(f"{solver}. Baseline = the stored plan of the same inputs without levers (the Overview's "
+                   f"plan, {base.get('status', '?')}, gap {common.fmt_share(base.get('gap'), 2)}); "
+                   "a short time limit can add a little cost by itself.")
+    else:
+        st.caption(f"{solver}. No comparable baseline plan is stored: open **Overview** once to compute it "
+                   "(only for the default first day), or compare with a saved no-lever scenario in **Compare**.")
     att = pd.DataFrame(kpis.get("attainment") or [])
     if len(att):
         common.show_table(att, key="scn_att", file_name="scenario_attainment.csv", column_config={

@@ -65,7 +65,8 @@ def one(spec: dict) -> dict:
             "build_s": plan.model_size.get("build_seconds"),
             "checker_violations": len(violations),
             "first_violation": f"{violations[0].constraint}: {violations[0].message}" if violations else "",
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "events": events}
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "child_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, "events": events}
 
 
 def run_child(spec: dict) -> dict:
@@ -84,14 +85,15 @@ def _row(label: str, r: dict) -> str:
     if r.get("first_violation"):
         print(f"<!-- checker: {r['first_violation']} -->")
     if "cost" not in r:
-        return f"| {label} | {r['status']} | | | | | | |"
+        return f"| {label} | {r['status']} | | | | | | | | |"
     return (f"| {label} | {r['variables']:,} ({r['integers']:,} int) | {r['method']} | {r['seconds']:.1f} | "
-            f"{r['cost']:,.0f} | {r['lp_bound']:,.0f} | {_pct(r['gap'])} | {r['peak_mb']:,.0f} | "
+            f"{r['cost']:,.0f} | {r['lp_bound']:,.0f} | {r['bound']:,.0f} | {_pct(r['gap'])} | {r['peak_mb']:,.0f} | "
+            f"{r.get('child_peak_mb', 0):,.0f} | "
             f"{r['checker_violations']} |")
 
 
-HEADER = ("| case | variables | method | seconds | cost | LP bound | gap | peak MB | checker |\n"
-          "|---|---|---|---|---|---|---|---|---|")
+HEADER = ("| case | variables | method | seconds | cost | LP bound | best bound | gap | peak MB | HiGHS child MB | checker |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def sample_week() -> None:

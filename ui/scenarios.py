@@ -30,6 +30,7 @@ PAGE = {"title": "Scenarios", "icon": ":material/compare_arrows:", "section": "P
 DRAFT = "scn_draft"  # session_state: {"id", "name", "base", "notes", "levers" (dicts), "settings" (dict), "parent_id"}
 LAST_RUN = "scn_last_run"  # session_state: {"kpis", "seconds", "label"}
 CONFIRM = "scn_confirm_delete"  # session_state: id waiting for delete confirmation
+STOPPED = "scn_stopped"  # session_state: True after the Stop button interrupted a run
 FLASH = "scn_flash"  # session_state: a message to show once after a rerun
 DEFAULT_BASE = "data/sample"
 UNNAMED = "Unsaved scenario"  # the name of a run before the user names it
@@ -175,10 +176,18 @@ def _baseline_kpis(op, scenario: Scenario) -> dict | None:
     return None if stored is None else stored.kpis
 
 
+def _stop() -> None:
+    st.session_state[STOPPED] = True
+
+
 def _run(scenario: Scenario, who) -> dict | None:
     """Run the scenario with progress; the outcome holds its KPIs and the baseline's."""
     with st.status("Running the scenario (forecast, levers, requirements, plan, simulation)...",
                    expanded=True) as status:
+        st.button("Stop", icon=":material/stop_circle:", key="scn_stop",
+                  on_click=_stop,
+                  help="Stops the run at its next step (a solver step ends within the time limit); "
+                       "the last result stays.")
         bar = st.progress(0.0, text="Starting...")
         try:
             op = restrict_operation(_base_operation(scenario.base, _stamp(scenario.base)), who)
@@ -248,6 +257,8 @@ def _build_tab(store: Store, who, op) -> None:
     except ValidationError as exc:
         common.error_box(explain(exc))
         return
+    if st.session_state.pop(STOPPED, False):  # the Stop button interrupted the run (a rerun)
+        st.info("Run stopped; nothing was changed.", icon=":material/stop_circle:")
     if run:
         outcome = _run(scenario, who)
         if outcome:

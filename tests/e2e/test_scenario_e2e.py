@@ -152,3 +152,25 @@ def test_one_lever_scenario_changes_the_kpis_and_is_saved(tab, server, screensho
     assert round(stored["paid_hours"]) == number(hours)
     print(f"scenario run in the browser: {run_seconds:.1f} s; whole test {time.monotonic() - started:.1f} s; "
           f"paid hours {hours} ({hours_delta}), cost {cost} ({cost_delta})")
+
+
+def test_stop_interrupts_a_long_run(tab, server):
+    """A run with a long solver limit stops at its next step when Stop is pressed; no result appears."""
+    long_limit = 300
+    tab.goto(server["url"] + "/scenarios")
+    wait_for_app(tab, timeout_ms=RUN_TIMEOUT_MS)
+    limit = tab.get_by_role("spinbutton", name="Solver time limit [s]")
+    limit.fill(str(long_limit))
+    limit.press("Enter")
+    wait_for_app(tab)
+    tab.get_by_role("button", name="Run", exact=True).click()
+    tab.get_by_text(re.compile("^Planning: ")).first.wait_for(timeout=RUN_TIMEOUT_MS)  # in the solver
+    stopped_at = time.monotonic()
+    tab.get_by_role("button", name="Stop").click()
+    tab.get_by_text("Run stopped; nothing was changed.").wait_for(timeout=RUN_TIMEOUT_MS)
+    wait_for_app(tab)
+    took = time.monotonic() - stopped_at
+    print(f"stopped {took:.1f} s after pressing Stop (solver limit {long_limit} s)")
+    assert took < long_limit / 3
+    assert tab.get_by_text("Result (run took").count() == 0
+    assert tab.locator('[data-testid="stException"]').count() == 0

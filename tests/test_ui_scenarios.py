@@ -106,3 +106,27 @@ def test_no_stored_baseline_says_what_to_do(page, monkeypatch):
     at.button(key="scn_run").click().run()
     assert not metric(at, "Cost").delta and metric(at, "Cost").value == "USD 1,300"
     assert any("open **Overview** once" in c.value for c in at.caption)
+
+
+def test_compare_runs_scenarios_that_were_never_run(page, tmp_path):
+    from planning.scenarios import Scenario
+
+    store = Store(tmp_path / "page.db")
+    a = store.save(Scenario(name="base", base="data/sample"))
+    b = store.save(Scenario(name="more", base="data/sample",
+                            levers=[{"kind": "volume_change", "queue": "spam", "percent": 30}]))
+    at = page.run()
+    at.multiselect(key="scn_cmp").set_value([a, b]).run()
+    at.button(key="scn_cmp_go").click().run()
+    assert not at.exception and not at.error  # two runs in one rerun: each has its own Stop button
+    assert [s.name for s in at.calls] == ["base", "more"]
+    assert store.latest_result(b)["kpis"]["cost"] == 1300.0
+
+
+def test_stopped_run_says_so(page):
+    at = page.run()
+    at.session_state["scn_stopped"] = True  # what the Stop button's callback sets
+    at.run()
+    assert any("Run stopped" in i.value for i in at.info)
+    at.run()
+    assert not any("Run stopped" in i.value for i in at.info)

@@ -180,11 +180,11 @@ def _stop() -> None:
     st.session_state[STOPPED] = True
 
 
-def _run(scenario: Scenario, who) -> dict | None:
+def _run(scenario: Scenario, who, key: str = "scn_stop") -> dict | None:
     """Run the scenario with progress; the outcome holds its KPIs and the baseline's."""
     with st.status("Running the scenario (forecast, levers, requirements, plan, simulation)...",
                    expanded=True) as status:
-        st.button("Stop", icon=":material/stop_circle:", key="scn_stop",
+        st.button("Stop", icon=":material/stop_circle:", key=key,
                   on_click=_stop,
                   help="Stops the run at its next step (a solver step ends within the time limit); "
                        "the last result stays.")
@@ -257,8 +257,6 @@ def _build_tab(store: Store, who, op) -> None:
     except ValidationError as exc:
         common.error_box(explain(exc))
         return
-    if st.session_state.pop(STOPPED, False):  # the Stop button interrupted the run (a rerun)
-        st.info("Run stopped; nothing was changed.", icon=":material/stop_circle:")
     if run:
         outcome = _run(scenario, who)
         if outcome:
@@ -384,7 +382,7 @@ def _compare_tab(store: Store, who) -> None:
     for s in scenarios:
         last = store.latest_result(s.id)
         if last is None:
-            outcome = _run(s, who)
+            outcome = _run(s, who, key=f"scn_cmp_stop_{s.id}")
             if outcome is None:
                 return
             store.save_result(s.id, outcome["kpis"], outcome["seconds"])
@@ -443,6 +441,8 @@ def render() -> None:
         common.error_box(f"the scenario store cannot be opened: {exc}",
                          "Check the WFM_DB setting (a file path or a postgresql:// URL).")
         return
+    if st.session_state.pop(STOPPED, False):  # the Stop button interrupted a run (this is the rerun)
+        st.info("Run stopped; nothing was changed.", icon=":material/stop_circle:")
     if st.session_state.get(FLASH):
         st.success(st.session_state.pop(FLASH), icon=":material/check:")
     draft = _draft()

@@ -28,7 +28,7 @@ from ui import common
 PAGE = {"title": "Scenarios", "icon": ":material/compare_arrows:", "section": "Planning", "order": 30}
 
 DRAFT = "scn_draft"  # session_state: {"id", "name", "base", "notes", "levers" (dicts), "settings" (dict), "parent_id"}
-LAST_RUN = "scn_last_run"  # session_state: {"kpis", "seconds", "label"}
+LAST_RUN = "scn_last_run"  # session_state: {"kpis", "seconds", "baseline" (KPIs or None), "signature", "limit"}
 CONFIRM = "scn_confirm_delete"  # session_state: id waiting for delete confirmation
 STOPPED = "scn_stopped"  # session_state: True after the Stop button interrupted a run
 FLASH = "scn_flash"  # session_state: a message to show once after a rerun
@@ -292,7 +292,8 @@ def _build_tab(store: Store, who, op) -> None:
 
 
 # (label, KPI key, unit) of the headline KPIs; for all three less is better
-_KPIS = [("Cost", "cost", "money"), ("Paid hours", "paid_hours", "h"), ("Unmet workload", "unmet_agent_hours", "agent-h")]
+_KPIS = [("Cost", "cost", "money"), ("Paid hours", "paid_hours", "h"),
+         ("Unmet workload", "unmet_agent_hours", "agent-h")]
 
 
 def _fmt_kpi(value, unit: str, currency: str, signed: bool = False) -> str:

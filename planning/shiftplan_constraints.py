@@ -112,13 +112,17 @@ def deferred_deadline(model: PlanModel) -> int:
             backlog = model.backlog.get((q, m, t))
             if backlog is None:
                 continue
-            for k, (lag, share) in enumerate(deadlines):
+            # Both deadlines bound the same backlog - late at t: one row with the tighter
+            # right-hand side is the same constraint (fewer rows for the LP).
+            allowed = math.inf
+            for lag, share in deadlines:
                 if t - lag < 0 or work[t - lag] <= EPS:  # no items of that interval to judge
                     continue
                 before = arrived[t - lag - 1] if t - lag - 1 >= 0 else 0.0
-                allowed = float(arrived[t] - before - share * work[t - lag])
+                allowed = min(allowed, float(arrived[t] - before - share * work[t - lag]))
+            if allowed < math.inf:
                 model.solver.Add(backlog - model.late[(q, m, t)] <= allowed,
-                                 f"deferred_deadline{k or ''}[queue={q},market={m},t={_tname(model.times[t])}]")
+                                 f"deferred_deadline[queue={q},market={m},t={_tname(model.times[t])}]")
                 rows += 1
     return rows
 

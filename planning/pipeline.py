@@ -187,7 +187,7 @@ def summarise(op: Operation, plan, simulation: pd.DataFrame | None = None) -> di
 
 
 # Bump when PipelineResult or a stage's output changes shape, so old pickles are ignored.
-_BASELINE_FORMAT = 1
+_BASELINE_FORMAT = 2
 
 
 def cache_dir() -> "Path":

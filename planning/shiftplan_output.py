@@ -186,7 +186,11 @@ def build_frames(model: PlanModel, op, requirements: pd.DataFrame) -> dict:
         for t, terms in model._site_cover.get(site, {}).items():
             productive_hours += sum(model.value(var) * share for var, share in terms) \
                 * (1 - model.shrinkage[site][t]) * ih
-    handled = float(requirements["workload_hours"].sum())
+    # Work handled in the horizon: everything that arrived, less the deferred backlog still
+    # waiting at its end (work arriving late in the horizon is due after it).
+    last = len(model.times) - 1
+    waiting = sum(model.value(var) for (q, m, t), var in model.backlog.items() if t == last)
+    handled = float(requirements["workload_hours"].sum()) - waiting
     cost = float(cost_by_site["cost"].sum())
     queues = _queues(model, coverage)
     kpis = {

@@ -122,6 +122,20 @@ def test_deferred_deadline_and_occupancy():
     assert plan.queues["predicted"].iloc[0] >= 0.9 - 1e-6
 
 
+def test_occupancy_counts_only_work_handled_in_the_horizon():
+    # 3 work-hours arrive at 00:00, 4 more at 22:00 with a 4 h deadline (due after the
+    # 24 h horizon, so they may wait).  One 00:00-04:00 shift at occupancy 1: 1 agent does
+    # the 3 h (paid 4 h, 1 - 0 shrinkage).  The 22:00 work is left waiting: handled 3 h of
+    # 4 productive hours -> occupancy 0.75 (counting the waiting 4 h would give 1.75).
+    op = operation([queue("rev", kind="deferred", max_occupancy=1.0, sla_within_hours=4)],
+                   [site(shrinkage=0.0)], [("S1", "rev")], [("S1", "a", "00:00", 4)])
+    work = [3.0] + [0.0] * 21 + [4.0, 0.0]
+    req = requirements(op, {"rev": [1.0] + [0.0] * 21 + [1.0, 0.0]}, workload={"rev": work})
+    plan = solve(op, req, gap_target=0.0)  # optimal: the backlog holding cost drains the 3 h
+    assert heads(plan) == 1
+    assert plan.kpis["occupancy"] == pytest.approx(0.75, abs=1e-6)
+
+
 def test_deferred_backlog_carries_work_to_a_later_shift():
     # work arrives 00-01, only a 02:00 shift exists, deadline 4 h: the backlog waits
     op = operation([queue("rev", kind="deferred", max_occupancy=1.0, sla_within_hours=4)], [site()],

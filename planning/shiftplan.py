@@ -181,6 +181,10 @@ HIGHS_RESERVE_SECONDS = 1.0  # of the time limit, kept for reading the child's a
 # Below this much time HiGHS does not get past the root node of the sample week (root LP
 # and cut rounds take 15-25 s on 2 cores), so it is not started.
 HIGHS_MIN_SECONDS = 20.0
+# Above this size HiGHS's root LP alone takes longer than a 2-minute limit (12 sites x 60
+# pairs x 2 weeks, 242k variables: ~88 s to its first bound) and would only take the
+# second core from the LP relaxation.
+HIGHS_MAX_VARIABLES = 150_000
 
 
 def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions | None = None,
@@ -212,7 +216,8 @@ def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions |
     if method == "auto":
         method = "mip" if size["variables"] <= DIRECT_MIP_MAX_VARIABLES else "lp-round"
     mip_run = None
-    if opts.method == "auto" and method == "lp-round" and opts.backend == "SCIP" and highsmip.available():
+    if (opts.method == "auto" and method == "lp-round" and opts.backend == "SCIP"
+            and size["variables"] <= HIGHS_MAX_VARIABLES and highsmip.available()):
         # HiGHS's branch and cut on the whole MIP, on the other core, while this process
         # solves the LP and rounds it; the better plan wins (docs/shiftplan.md).
         mip_run = _start_highs(model, opts, deadline, say)

@@ -206,7 +206,7 @@ def _run(scenario: Scenario, who, key: str = "scn_stop") -> dict | None:
             status.update(label=f"Scenario run finished in {seconds:.1f} s", state="complete", expanded=False)
             return {"kpis": result.kpis, "seconds": seconds, "baseline": baseline,
                     "signature": _signature(scenario),
-                    "limit": scenario.settings.time_limit_seconds or op.settings.solver_time_limit_seconds}
+                    "limit": scenario.settings.time_limit_seconds or op.settings.scenario_time_limit_seconds}
         status.update(label="The scenario run failed", state="error", expanded=False)
     common.error_box(problem, fix)
     return None
@@ -222,7 +222,9 @@ def _settings_inputs(draft: dict) -> None:
     s["start"] = start.isoformat() if start else None
     limit = c3.number_input("Solver time limit [s]", min_value=1.0, max_value=3600.0,
                             value=float(s["time_limit_seconds"]) if s.get("time_limit_seconds") else None,
-                            key="scn_f_limit", help="Empty = the settings file's limit.")
+                            key="scn_f_limit",
+                            help="Empty = the quick what-if limit (setting scenario_time_limit_seconds, "
+                                 "10 s by default); the gap to the bound is shown with the result.")
     s["time_limit_seconds"] = limit
     s["simulate"] = st.toggle("Simulate the plan", value=bool(s.get("simulate", True)), key="scn_f_simulate",
                               help="Adds simulated SLA attainment; off = faster what-if runs (predicted only).")

@@ -143,6 +143,11 @@ class MipRun:
             self.proc.kill()
             self.proc.wait()
 
+    def close(self) -> None:
+        """Kill the child (if running) and remove its folder; its answer is dropped."""
+        self.cancel()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
     def _result(self) -> MipResult | None:
         seconds = time.perf_counter() - self.started
         final = self.dir / "result.json"

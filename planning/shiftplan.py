@@ -221,41 +221,46 @@ def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions |
         # HiGHS's branch and cut on the whole MIP, on the other core, while this process
         # solves the LP and rounds it; the better plan wins (docs/shiftplan.md).
         mip_run = _start_highs(model, opts, deadline, say)
-    say("Solving the LP relaxation")
-    # The LP relaxation and the first rounding always finish (an answer always comes
-    # back); the time limit bounds the search for better integer solutions.
-    relaxed = lp_relaxation(model, opts, max(MIN_LP_SECONDS, deadline - time.perf_counter()))
-    lp_bound = relaxed.objective if relaxed.ok else math.nan
-    say(f"LP bound {lp_bound:,.0f}" if relaxed.ok else f"LP relaxation: {relaxed.status}")
-    if not relaxed.ok:
-        method = "mip"
-    size["method"] = method
-    if method == "mip":
-        say(f"Solving the MIP with {opts.backend} (gap target {opts.gap_target:.2%})")
-        params = _configure(solver, opts, max(1.0, deadline - time.perf_counter()))
-        if relaxed.ok and opts.backend == "SCIP":  # HiGHS via pywraplp crashes on hints
-            solver.SetHint(model.decision_vars,
-                           [float(math.ceil(relaxed.values[v.index()] - 1e-6)) for v in model.decision_vars])
-        code = solver.Solve(params)
-        status = _STATUS.get(code, "error")
-        if status in ("optimal", "feasible"):
-            model.values = np.array([v.solution_value() for v in solver.variables()])
-            objective = solver.Objective().Value()
-            bound = solver.Objective().BestBound()
-        elif relaxed.ok:  # no integer solution in time: fall back to the rounding
-            say("No MIP solution in time; rounding the LP instead")
-            status, objective, values = round_and_fix(model, relaxed, opts, deadline, say)
-            model.values, bound = values, lp_bound
+    try:
+        say("Solving the LP relaxation")
+        # The LP relaxation and the first rounding always finish (an answer always comes
+        # back); the time limit bounds the search for better integer solutions.
+        relaxed = lp_relaxation(model, opts, max(MIN_LP_SECONDS, deadline - time.perf_counter()))
+        lp_bound = relaxed.objective if relaxed.ok else math.nan
+        say(f"LP bound {lp_bound:,.0f}" if relaxed.ok else f"LP relaxation: {relaxed.status}")
+        if not relaxed.ok:
+            method = "mip"
+        size["method"] = method
+        if method == "mip":
+            say(f"Solving the MIP with {opts.backend} (gap target {opts.gap_target:.2%})")
+            params = _configure(solver, opts, max(1.0, deadline - time.perf_counter()))
+            if relaxed.ok and opts.backend == "SCIP":  # HiGHS via pywraplp crashes on hints
+                solver.SetHint(model.decision_vars,
+                               [float(math.ceil(relaxed.values[v.index()] - 1e-6)) for v in model.decision_vars])
+            code = solver.Solve(params)
+            status = _STATUS.get(code, "error")
+            if status in ("optimal", "feasible"):
+                model.values = np.array([v.solution_value() for v in solver.variables()])
+                objective = solver.Objective().Value()
+                bound = solver.Objective().BestBound()
+            elif relaxed.ok:  # no integer solution in time: fall back to the rounding
+                say("No MIP solution in time; rounding the LP instead")
+                status, objective, values = round_and_fix(model, relaxed, opts, deadline, say)
+                model.values, bound = values, lp_bound
+            else:
+                objective = bound = math.nan
         else:
-            objective = bound = math.nan
-    else:
-        say("Rounding the LP headcounts and re-solving the allocation")
-        status, objective, values = round_and_fix(model, relaxed, opts, deadline, say)
-        model.values = values
-        bound = lp_bound
-    if mip_run is not None:
-        status, objective, bound = _take_highs(model, mip_run, status, objective, bound, size, say,
-                                               opts.gap_target)
+            say("Rounding the LP headcounts and re-solving the allocation")
+            status, objective, values = round_and_fix(model, relaxed, opts, deadline, say)
+            model.values = values
+            bound = lp_bound
+        if mip_run is not None:
+            status, objective, bound = _take_highs(model, mip_run, status, objective, bound, size, say,
+                                                   opts.gap_target)
+    except BaseException:  # interrupted (e.g. a Stop in the app) or failed: no orphan HiGHS
+        if mip_run is not None:
+            mip_run.close()
+        raise
     seconds = time.perf_counter() - t0
     size["solve_seconds"] = seconds - size["build_seconds"]
     say(f"Solver finished: {status} in {seconds:.1f} s")

@@ -32,11 +32,12 @@ class SolveJob:
     """One solve in a child process.  States: new, running, done, failed, cancelled."""
 
     def __init__(self, op, requirements, options=None, simulate: bool = True):
-        self._payload = (op, requirements, options, simulate)
+        self._payload = ("plan", op, requirements, options, simulate)
         self.state = "new"
         self.result = None
         self.simulation = None
         self.error: str | None = None
+        self.exception: BaseException | None = None
         self.messages: list[str] = []
         self.started_at: float | None = None
         self.finished_at: float | None = None
@@ -118,6 +119,8 @@ class SolveJob:
             if kind == "ok":
                 self.result, self.simulation = payload
                 self.state = "done"
+            elif kind == "raise":  # an exception of the task itself, to re-raise in the caller
+                self.state, self.exception, self.error = "failed", payload, f"{type(payload).__name__}: {payload}"
             else:
                 self.state, self.error = "failed", payload
         else:
@@ -133,12 +136,82 @@ class SolveJob:
             shutil.rmtree(self._dir, ignore_errors=True)
 
 
-def _child(folder: str) -> int:
-    from planning.shiftplan import simulate_plan, solve_plan
+class ScenarioJob(SolveJob):
+    """A whole scenario run (``planning.scenarios.run_scenario``) in a child process."""
 
+    def __init__(self, scenario, operation=None):
+        super().__init__(None, None)
+        self._payload = ("scenario", scenario, operation)
+
+
+def run_scenario_isolated(scenario, *, operation=None, progress=None, poll_seconds: float = 0.25):
+    """``planning.scenarios.run_scenario`` in a child process, with the same arguments and
+    result: progress arrives as ``progress(message, fraction)``; an exception raised by the
+    run (bad inputs, a bad lever) is raised here again; a crash of the child raises
+    ``SolverCrashed``.  If the caller is interrupted (``progress`` raises, e.g. Streamlit
+    stopping the script for a Stop button), the child is killed before the exception
+    goes on.  Without news for a second, ``progress`` is called again with the elapsed
+    time, so a caller can always be interrupted within about a second."""
+    job = ScenarioJob(scenario, operation).start()
+    last, said = ("Starting", 0.0), time.monotonic()
+    try:
+        while True:
+            running = job.running
+            for line in job.poll():
+                fraction, _, message = line.partition("|")
+                last, said = (message, float(fraction)), time.monotonic()
+                if progress is not None:
+                    progress(*last)
+            if not running:
+                break
+            if progress is not None and time.monotonic() - said >= 1.0:  # a heartbeat with the time
+                progress(f"{last[0]} ({job.elapsed:.0f} s)", last[1])  # (and a point to be stopped at)
+                said = time.monotonic()
+            time.sleep(poll_seconds)
+    finally:
+        if job.state == "running":
+            job.cancel()
+    if job.state == "done":
+        return job.result
+    if job.exception is not None:
+        raise job.exception
+    raise SolverCrashed(job.error or "the scenario process ended without a result")
+
+
+class SolverCrashed(RuntimeError):
+    """The child process died (a native crash, out of memory, a kill)."""
+
+
+def _scenario_child(path: Path, scenario, operation) -> tuple:
+    from planning.scenarios import run_scenario
+
+    def say(message: str, fraction: float) -> None:
+        print(f"{_PREFIX}{float(fraction):.3f}|{message}".replace("\n", " "), flush=True)
+
+    try:
+        return ("ok", (run_scenario(scenario, operation=operation, progress=say), None))
+    except Exception as exc:  # re-raised in the caller when it pickles, else its text
+        try:
+            pickle.dumps(exc)
+            return ("raise", exc)
+        except Exception:
+            return ("error", f"{type(exc).__name__}: {exc}")
+
+
+def _child(folder: str) -> int:
     path = Path(folder)
     with open(path / "input.pkl", "rb") as fh:
-        op, requirements, options, simulate = pickle.load(fh)
+        task, *args = pickle.load(fh)
+    outcome = _scenario_child(path, *args) if task == "scenario" else _plan_child(*args)
+    tmp = path / "result.tmp"
+    with open(tmp, "wb") as fh:
+        pickle.dump(outcome, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path / "result.pkl")
+    return 0
+
+
+def _plan_child(op, requirements, options, simulate) -> tuple:
+    from planning.shiftplan import simulate_plan, solve_plan
 
     def say(message: str) -> None:
         print(_PREFIX + message.replace("\n", " "), flush=True)
@@ -152,14 +225,9 @@ def _child(folder: str) -> int:
                 simulation = simulate_plan(op, requirements, plan)
             except Exception as exc:  # the plan stands without a simulation
                 plan.messages.append(f"simulation failed: {type(exc).__name__}: {exc}")
-        outcome = ("ok", (plan, simulation))
+        return ("ok", (plan, simulation))
     except Exception as exc:
-        outcome = ("error", f"{type(exc).__name__}: {exc}")
-    tmp = path / "result.tmp"
-    with open(tmp, "wb") as fh:
-        pickle.dump(outcome, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path / "result.pkl")
-    return 0
+        return ("error", f"{type(exc).__name__}: {exc}")
 
 
 if __name__ == "__main__":

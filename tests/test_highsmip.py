@@ -88,3 +88,31 @@ def test_large_model_path_runs_highs_beside_the_rounding(monkeypatch):
     assert both.bound >= both.lp_bound - 1e-6 * abs(both.lp_bound)
     # on this small case HiGHS proves optimality: its plan is kept, gap ~0
     assert both.backend == "HiGHS/mip" and both.status == "optimal" and both.gap <= 1e-6
+
+
+def test_interrupted_solve_leaves_no_highs_child(monkeypatch):
+    """A progress callback that raises (Streamlit stopping the script for a Stop button)
+    ends the solve and kills the HiGHS child at once."""
+    op, req = _end_to_end_case()
+    monkeypatch.setattr(shiftplan, "DIRECT_MIP_MAX_VARIABLES", 0)
+    started = []
+    real_start = MipRun.start
+
+    def recording_start(*args, **kwargs):
+        run = real_start(*args, **kwargs)
+        started.append(run)
+        return run
+
+    monkeypatch.setattr(MipRun, "start", recording_start)
+
+    class Stop(Exception):
+        pass
+
+    def progress(message):
+        if message.startswith("Solving the LP relaxation"):
+            raise Stop
+
+    with pytest.raises(Stop):
+        solve_plan(op, req, PlanOptions(time_limit_seconds=60, gap_target=0.0), progress=progress)
+    assert len(started) == 1
+    assert started[0].proc.returncode is not None and not started[0].dir.exists()

@@ -51,3 +51,51 @@ def test_crash_becomes_a_failed_state():
     job = SolveJob(op, req, _Abort()).start().wait(60)
     assert job.state == "failed"
     assert "crashed (signal 6)" in job.error
+
+
+# --- whole scenario runs in a child (the Scenarios page) ------------------------------
+
+def test_scenario_errors_are_raised_again_in_the_caller():
+    from planning.scenarios import Scenario, ScenarioInputError
+    from planning.solverproc import run_scenario_isolated
+
+    missing = Scenario(name="x", base="/nonexistent/inputs")
+    with pytest.raises(ScenarioInputError, match="nonexistent"):
+        run_scenario_isolated(missing)
+
+
+def test_scenario_crash_raises_solver_crashed():
+    from planning.scenarios import Scenario
+    from planning.solverproc import SolverCrashed, run_scenario_isolated
+
+    with pytest.raises(SolverCrashed, match="signal 6"):
+        run_scenario_isolated(Scenario(name="x", base="data/sample"), operation=_Abort())
+
+
+def test_interrupted_caller_kills_the_scenario_child():
+    """progress raising (Streamlit stopping the script) kills the child before it goes on."""
+    from planning import solverproc
+    from planning.scenarios import Scenario
+
+    jobs = []
+    real = solverproc.ScenarioJob.start
+
+    def recording(self):
+        jobs.append(self)
+        return real(self)
+
+    class Stop(Exception):
+        pass
+
+    def progress(message, fraction):
+        raise Stop
+
+    solverproc.ScenarioJob.start = recording
+    try:
+        with pytest.raises(Stop):
+            # the child prints progress at once (loading), then works for long
+            solverproc.run_scenario_isolated(Scenario(name="x", base="data/sample", settings={"weeks": 8}),
+                                             progress=progress, poll_seconds=0.05)
+    finally:
+        solverproc.ScenarioJob.start = real
+    assert jobs and jobs[0].state == "cancelled" and jobs[0]._proc.poll() is not None

@@ -21,7 +21,11 @@ from pydantic import ValidationError
 from planning.access import restrict_operation
 from planning.levers import LEVER_KINDS, LeverError, explain, parse_lever
 from planning.scenarios import (PlanSettings, Scenario, ScenarioInputError, compare, compare_wide,
-                                labels, load_base, run_scenario, what_changed)
+                                labels, load_base, what_changed)
+# Runs go to a child process: Stop kills it at once, and a native solver crash cannot
+# take the server down (same arguments and result as planning.scenarios.run_scenario).
+from planning.solverproc import SolverCrashed
+from planning.solverproc import run_scenario_isolated as run_scenario
 from planning.store import Store, StoreError
 from ui import common
 
@@ -186,7 +190,7 @@ def _run(scenario: Scenario, who, key: str = "scn_stop") -> dict | None:
                    expanded=True) as status:
         st.button("Stop", icon=":material/stop_circle:", key=key,
                   on_click=_stop,
-                  help="Stops the run at its next step (a solver step ends within the time limit); "
+                  help="Stops the run within about a second (its process is ended); "
                        "the last result stays.")
         bar = st.progress(0.0, text="Starting...")
         try:
@@ -200,6 +204,9 @@ def _run(scenario: Scenario, who, key: str = "scn_stop") -> dict | None:
             problem, fix = str(exc), "Fix the base dataset (see the Data page) or pick another path."
         except LeverError as exc:
             problem, fix = str(exc), "Edit or remove the lever that names it."
+        except SolverCrashed as exc:
+            problem = f"The planning process stopped unexpectedly ({exc})."
+            fix = "Run it again; if it happens again, shorten the horizon or lower the time limit."
         except Exception as exc:  # never a traceback on the page
             problem, fix = exc, None
         else:

@@ -270,10 +270,21 @@ async def wait_idle(page) -> None:
     await page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=WAIT_MS)
 
 
-async def trigger_rerun(page, i: int) -> bool:
+async def has_split_radio(page) -> bool:
+    """Whether the page shows the "Split by" radio (its component loads lazily after the run; untimed)."""
+    try:
+        await page.locator('[data-testid="stRadio"]').filter(has_text=SPLIT_LABEL).first.wait_for(timeout=10_000)
+        return True
+    except Exception as exc:  # playwright's TimeoutError: not this page
+        if os.environ.get("LOAD_DEBUG"):
+            print(f"no Split by radio: {type(exc).__name__}: {str(exc)[:300]}", file=sys.stderr)
+        return False
+
+
+async def trigger_rerun(page, i: int, radio_shown: bool) -> bool:
     """A real user rerun: on the Overview flip "Split by" (market <-> queue); elsewhere press "r"."""
     radio = page.locator('[data-testid="stRadio"]').filter(has_text=SPLIT_LABEL)
-    if await radio.count():
+    if radio_shown:
         group = "queue" if i % 2 == 0 else "market"
         await radio.get_by_text(group, exact=True).click()
         # done when the chart re-rendered for the new split
@@ -292,9 +303,11 @@ async def browser_session(browser, url: str, reruns: int, tally: Tally, n: int) 
         await page.goto(url, timeout=WAIT_MS)
         await wait_idle(page)
         tally.first.append(time.monotonic() - started)
+        radio_shown = reruns > 0 and await has_split_radio(page)
         for i in range(reruns):
             t0 = time.monotonic()
-            tally.interactions += await trigger_rerun(page, i)
+            clicked = await trigger_rerun(page, i, radio_shown)  # (not `+= await`: reads the count first)
+            tally.interactions += clicked
             await wait_idle(page)
             tally.rerun.append(time.monotonic() - t0)
             if await page.locator('[data-testid="stException"]').count():

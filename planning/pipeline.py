@@ -238,4 +238,32 @@ def baseline(op: Operation, *, weeks: int = 1, progress: Progress | None = None,
     with os.fdopen(fd, "wb") as fh:
         pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)  # atomic: a reader never sees half a file
+    prune_baselines(keep=path)
     return result
+
+
+BASELINES_KEPT = 6  # newest baseline pickles kept in the cache folder (~50 MB each)
+
+
+def prune_baselines(keep=None) -> list:
+    """Delete baseline pickles of older formats and all but the ``BASELINES_KEPT`` newest
+    (never ``keep``); returns the deleted paths.  Other inputs' plans are recomputed if
+    they come back."""
+    folder = cache_dir()
+    if not folder.exists():
+        return []
+    current = f"baseline-v{_BASELINE_FORMAT}-"
+    files = sorted(folder.glob("baseline-*.pkl"), key=lambda p: p.stat().st_mtime, reverse=True)
+    stale = [p for p in files if not p.name.startswith(current)]
+    fresh = [p for p in files if p.name.startswith(current)]
+    stale += [p for p in fresh[BASELINES_KEPT:]]
+    deleted = []
+    for p in stale:
+        if keep is not None and p == keep:
+            continue
+        try:
+            p.unlink()
+            deleted.append(p)
+        except OSError:  # another process removed it first
+            pass
+    return deleted

@@ -97,3 +97,27 @@ def test_baseline_is_kept_on_disk_and_survives_a_damaged_file(tmp_path, monkeypa
     files[0].write_bytes(b"not a pickle")
     pipeline.baseline(op, weeks=1)
     assert calls == [1]  # damaged file: recomputed, not trusted
+
+
+def test_prune_baselines_keeps_the_newest_of_the_current_format(tmp_path, monkeypatch):
+    import os
+
+    from planning import pipeline as pl
+
+    monkeypatch.setenv("WFM_CACHE_DIR", str(tmp_path))
+    current = f"baseline-v{pl._BASELINE_FORMAT}-"
+    old_format = tmp_path / "baseline-v0-abc-1w.pkl"
+    old_format.write_bytes(b"x")
+    fresh = []
+    for i in range(pl.BASELINES_KEPT + 2):
+        p = tmp_path / f"{current}{i:02d}-1w.pkl"
+        p.write_bytes(b"x")
+        os.utime(p, (1000 + i, 1000 + i))  # i = 0 is the oldest
+        fresh.append(p)
+    other = tmp_path / "inputs-abc.pkl"  # not a baseline: never touched
+    other.write_bytes(b"x")
+    deleted = set(pl.prune_baselines(keep=fresh[0]))
+    # 8 of the current format: the 6 newest (2..7) stay, 1 goes, 0 is the one just written
+    assert deleted == {old_format, fresh[1]}
+    assert fresh[0].exists() and other.exists()
+    assert all(p.exists() for p in fresh[2:])

@@ -219,6 +219,8 @@ def child_main(folder: Path) -> int:
     np.save(folder / "result.tmp.npy", values)
     os.replace(folder / "result.tmp.npy", folder / "result.npy")
     (folder / "result.json").write_text(json.dumps(result))
+    print(json.dumps({"t": round(result["seconds"], 1), "final": result["objective"], "bound": result["bound"]}),
+          flush=True)
     return 0
 
 

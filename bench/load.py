@@ -329,27 +329,27 @@ async def browser_load(url: str, sessions: int, reruns: int, pid: int | None, wa
             await browser_session(browser, url, 0, warm, -1)
             print(f"warm-up session (browser): {warm.first[0] if warm.first else float('nan'):.1f} s; "
                   f"errors {len(warm.errors)}")
-        tally, wall, peak = Tally(), 0.0, 0.0
-        watch = MemoryWatch(pid)
-        watch.start()
-        t0 = time.monotonic()
-        await asyncio.gather(*(browser_session(browser, url, reruns, tally, n) for n in range(sessions)))
-        wall = time.monotonic() - t0
-        watch.stop.set()
-        peak = watch.peak
+        tally = Tally()
+        wall, peak = await _measured((browser_session(browser, url, reruns, tally, n) for n in range(sessions)), pid)
         await browser.close()
     return tally, wall, peak
 
 
-async def ws_load(base_url: str, page: str, sessions: int, reruns: int, pid: int | None) -> tuple[Tally, float, float]:
-    tally = Tally()
+async def _measured(sessions, pid: int | None) -> tuple[float, float]:
+    """Run the sessions at once: (wall seconds, peak server RSS MB)."""
     watch = MemoryWatch(pid)
     watch.start()
     t0 = time.monotonic()
-    await asyncio.gather(*(ws_session(base_url, page, reruns, tally, n) for n in range(sessions)))
+    await asyncio.gather(*sessions)
     wall = time.monotonic() - t0
     watch.stop.set()
-    return tally, wall, watch.peak
+    return wall, watch.peak
+
+
+async def ws_load(base_url: str, page: str, sessions: int, reruns: int, pid: int | None) -> tuple[Tally, float, float]:
+    tally = Tally()
+    wall, peak = await _measured((ws_session(base_url, page, reruns, tally, n) for n in range(sessions)), pid)
+    return tally, wall, peak
 
 
 # --- the check -----------------------------------------------------------------------

@@ -71,6 +71,8 @@ def test_run_without_a_name_shows_kpis_against_the_baseline(page):
     assert unmet.value == "2.5 agent-h" and unmet.delta == "+2.5 agent-h vs baseline 0.0 agent-h"
     solver = " ".join(c.value for c in at.caption)
     assert "Solver: feasible, 4.2 s (limit 5 s), gap to the bound 1.20%" in solver
+    # each plan is within its gap of its optimum: (1.2% + 0%) x USD 1,300 = USD 15.6
+    assert "smaller than about USD 16 (the two gaps)" in solver
 
 
 def test_saving_after_a_run_stores_the_kpis_and_lists_the_scenario(page, tmp_path):

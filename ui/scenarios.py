@@ -331,9 +331,13 @@ def _kpi_metrics(last: dict, op) -> None:
     if kpis.get("gap") is not None:
         solver += f", gap to the bound {common.fmt_share(kpis['gap'], 2)}"
     if base:
+        noise = ""
+        gaps = [g for g in (kpis.get("gap"), base.get("gap")) if g is not None]
+        if gaps and kpis.get("cost") is not None:  # each plan is within its gap of its own optimum
+            noise = (f" Cost changes smaller than about {_fmt_kpi(sum(gaps) * kpis['cost'], 'money', currency)} "
+                     "(the two gaps) can come from the solver alone; a longer time limit narrows them.")
         st.caption(f"{solver}. Baseline = the stored plan of the same inputs without levers (the Overview's "
-                   f"plan, {base.get('status', '?')}, gap {common.fmt_share(base.get('gap'), 2)}); "
-                   "a short time limit can add a little cost by itself.")
+                   f"plan, {base.get('status', '?')}, gap {common.fmt_share(base.get('gap'), 2)}).{noise}")
     else:
         st.caption(f"{solver}. No comparable baseline plan is stored: open **Overview** once to compute it "
                    "(only for the default first day), or compare with a saved no-lever scenario in **Compare**.")

@@ -12,7 +12,7 @@ import sys
 
 import planning.commands as commands
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+from planning.commands._common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m planning", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):  # shared helpers, not a command
+            continue
         module = importlib.import_module(f"planning.commands.{info.name}")
         module.register(sub)
     return parser

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from planning.commands.forecast import EXIT_OK, EXIT_USAGE, load, progress_bar
+from planning.commands._common import EXIT_OK, EXIT_USAGE, load, progress_bar, weeks_in_range
 
 
 def register(subparsers) -> None:
@@ -31,8 +31,7 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from planning.forecasting import backtest_operation
 
-    if args.weeks is not None and not 1 <= args.weeks <= 26:
-        print("--weeks must be between 1 and 26", file=sys.stderr)
+    if not weeks_in_range(args.weeks):
         return EXIT_USAGE
     operation, code = load(args.inputs)
     if operation is None:

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from planning.commands.forecast import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, load
+from planning.commands._common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, load
 
 
 def register(subparsers) -> None:

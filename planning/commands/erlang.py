@@ -12,7 +12,7 @@ import json
 import math
 import sys
 
-EXIT_OK, EXIT_PROBLEMS = 0, 1
+from planning.commands._common import EXIT_OK, EXIT_PROBLEMS
 
 
 def register(subparsers) -> None:

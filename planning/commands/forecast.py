@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+from planning.commands._common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, load, progress_bar, weeks_in_range
 
 
 def register(subparsers) -> None:
@@ -60,41 +60,10 @@ def read_selection(path: Path):
     return frame[SELECTION_COLUMNS], None
 
 
-def progress_bar(enabled: bool = True):
-    """A one-line progress bar on stderr: callback(done, total, message)."""
-    def show(done: int, total: int, message: str = "") -> None:
-        if not enabled:
-            return
-        width = 30
-        filled = int(width * done / max(total, 1))
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {message[:40]:<40}")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-    return show
-
-
-def load(path: Path):
-    """(operation, None) or (None, exit code) after printing the problems to stderr."""
-    from planning.inputs import load_operation
-
-    if not path.exists():
-        print(f"{path}: no such file or folder", file=sys.stderr)
-        return None, EXIT_USAGE
-    operation, report = load_operation(path)
-    if operation is None or not report.valid:
-        for line in report.lines():
-            print(line, file=sys.stderr)
-        print(f"{path}: the inputs have problems; run 'python -m planning validate {path}'", file=sys.stderr)
-        return None, EXIT_PROBLEMS
-    return operation, None
-
-
 def run(args: argparse.Namespace) -> int:
     from planning.forecasting import run_forecast
 
-    if args.weeks is not None and not 1 <= args.weeks <= 26:
-        print("--weeks must be between 1 and 26", file=sys.stderr)
+    if not weeks_in_range(args.weeks):
         return EXIT_USAGE
     operation, code = load(args.inputs)
     if operation is None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+from planning.commands._common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 
 
 def register(subparsers) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_INTERNAL = 0, 1, 3
+from planning.commands._common import EXIT_OK, EXIT_PROBLEMS, EXIT_INTERNAL
 
 
 def register(subparsers) -> None:

@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_PROBLEMS = 0, 1
+from planning.commands._common import EXIT_OK, EXIT_PROBLEMS
 
 
 def register(subparsers) -> None:

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+from planning.commands._common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 
 
 def register(subparsers) -> None:

@@ -91,6 +91,7 @@ class MipRun:
     proc: subprocess.Popen
     dir: Path
     started: float
+    time_limit: float
     messages: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _seen: int = 0
@@ -99,19 +100,20 @@ class MipRun:
     def start(cls, proto, *, time_limit: float, gap: float, seed: int,
               start_values: np.ndarray | None = None) -> "MipRun":
         folder = Path(tempfile.mkdtemp(prefix="plan-highs-"))
+        time_limit = max(1.0, float(time_limit))
         arrays = proto_arrays(proto)
         if start_values is not None:
             arrays["start"] = np.asarray(start_values, float)
         np.savez(folder / "model.npz", **arrays)
         (folder / "options.json").write_text(json.dumps(
-            {"time_limit": max(1.0, float(time_limit)), "gap": float(gap), "seed": int(seed)}))
+            {"time_limit": time_limit, "gap": float(gap), "seed": int(seed)}))
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([str(_ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
         proc = subprocess.Popen([sys.executable, "-m", "planning.highsmip", str(folder)], cwd=str(_ROOT),
                                 env=env, stdout=subprocess.PIPE, stderr=open(folder / "stderr.txt", "wb"),
                                 text=True, bufsize=1,
                                 preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
-        run = cls(proc, folder, time.perf_counter())
+        run = cls(proc, folder, time.perf_counter(), time_limit)
         threading.Thread(target=run._read, daemon=True).start()
         return run
 
@@ -130,7 +132,7 @@ class MipRun:
         """Wait for the child (its own time limit plus ``grace``), kill it if it hangs, and
         read its answer: the final result, else the last improving solution saved."""
         try:
-            self.proc.wait(timeout=json.loads((self.dir / "options.json").read_text())["time_limit"] + grace)
+            self.proc.wait(timeout=self.time_limit + grace)
         except subprocess.TimeoutExpired:
             self.cancel()
         try:

@@ -256,7 +256,7 @@ def prune_baselines(keep=None) -> list:
     files = sorted(folder.glob("baseline-*.pkl"), key=lambda p: p.stat().st_mtime, reverse=True)
     stale = [p for p in files if not p.name.startswith(current)]
     fresh = [p for p in files if p.name.startswith(current)]
-    stale += [p for p in fresh[BASELINES_KEPT:]]
+    stale += fresh[BASELINES_KEPT:]
     deleted = []
     for p in stale:
         if keep is not None and p == keep:

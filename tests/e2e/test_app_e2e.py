@@ -75,7 +75,8 @@ def test_first_page_interactive_after_warm_start(page, warm_app, screenshots):
 def test_overview_interaction_changes_the_chart(page, warm_app):
     page.goto(warm_app["base_url"])
     wait_for_app(page)
-    page.get_by_text("queue", exact=True).first.click()  # "Split by" radio
+    # the "Split by" radio itself (a table header also reads "queue"; the radio may render late)
+    page.locator('[data-testid="stRadio"]').filter(has_text="Split by").get_by_text("queue", exact=True).click()
     wait_for_app(page)
     assert_no_exception(page, "overview split by queue")
     assert page.get_by_text("Volume (items/week) by queue").count() >= 1

@@ -97,16 +97,22 @@ class MipRun:
     _seen: int = 0
 
     @classmethod
-    def start(cls, proto, *, time_limit: float, gap: float, seed: int,
-              start_values: np.ndarray | None = None) -> "MipRun":
+    def start(cls, proto, *, time_limit: float, gap: float, seed: int, mode: str = "mip",
+              start_values: np.ndarray | None = None, arrays: dict | None = None,
+              labels: dict[str, np.ndarray] | None = None) -> "MipRun":
+        """``mode="mip"``: HiGHS branch and cut on the MIP; ``"dive"``: the LP, then
+        diving and neighbourhood search (``planning.highsdive``; ``labels`` such as
+        ``int_site``/``int_day``, one per integer column, define the neighbourhoods).
+        ``arrays`` are ``proto_arrays(proto)`` when the caller has them already."""
         folder = Path(tempfile.mkdtemp(prefix="plan-highs-"))
         time_limit = max(1.0, float(time_limit))
-        arrays = proto_arrays(proto)
+        arrays = dict(proto_arrays(proto) if arrays is None else arrays)
         if start_values is not None:
             arrays["start"] = np.asarray(start_values, float)
+        arrays.update(labels or {})
         np.savez(folder / "model.npz", **arrays)
         (folder / "options.json").write_text(json.dumps(
-            {"time_limit": time_limit, "gap": float(gap), "seed": int(seed)}))
+            {"time_limit": time_limit, "gap": float(gap), "seed": int(seed), "mode": mode}))
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([str(_ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
         proc = subprocess.Popen([sys.executable, "-m", "planning.highsmip", str(folder)], cwd=str(_ROOT),
@@ -174,25 +180,72 @@ def _save(folder: Path, stem: str, values, info: dict) -> None:
     os.replace(folder / f"{stem}.json.tmp", folder / f"{stem}.json")
 
 
-def child_main(folder: Path) -> int:
+def _load(folder: Path, integral: bool):
     import highspy
 
-    t0 = time.perf_counter()
-    parent = os.getppid()
     options = json.loads((folder / "options.json").read_text())
-    data = np.load(folder / "model.npz")
+    data = dict(np.load(folder / "model.npz"))
     n, m = len(data["col_cost"]), len(data["row_lower"])
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     h.setOptionValue("random_seed", int(options["seed"]))
+    h.passModel(n, m, len(data["a_value"]), 2, 1, float(data["offset"][0]), data["col_cost"],
+                data["col_lower"], data["col_upper"], data["row_lower"], data["row_upper"],
+                data["a_start"][:m], data["a_index"], data["a_value"],
+                data["integrality"] if integral else np.zeros(n, np.int32))
+    return highspy, h, data, options
+
+
+def _finish(folder: Path, result: dict, values) -> None:
+    np.save(folder / "result.tmp.npy", np.asarray(values, float))
+    os.replace(folder / "result.tmp.npy", folder / "result.npy")
+    (folder / "result.json").write_text(json.dumps(result))
+    print(json.dumps({"t": round(result["seconds"], 1), "final": result["objective"], "bound": result["bound"]}),
+          flush=True)
+
+
+def child_dive(folder: Path) -> int:
+    """LP relaxation, round-up dive and neighbourhood search (planning.highsdive)."""
+    from planning import highsdive
+
+    t0 = time.perf_counter()
+    highspy, h, data, options = _load(folder, integral=False)
+    state = {"bound": -math.inf}
+
+    def say(event: dict) -> None:
+        if "lp_bound" in event:
+            state["bound"] = event["lp_bound"]
+            (folder / "lp.json").write_text(json.dumps(event))
+        print(json.dumps(event), flush=True)
+
+    def on_plan(objective: float, values) -> None:
+        _save(folder, "best", values, {"objective": objective, "bound": state["bound"]})
+        print(json.dumps({"t": round(time.perf_counter() - t0, 1), "objective": objective,
+                          "bound": state["bound"]}), flush=True)
+
+    out = highsdive.run(h, data, options, lambda: h.modelStatusToString(h.getModelStatus()), say, on_plan)
+    has = out.values is not None
+    _finish(folder, {"status": "feasible" if has else "not_solved",
+                     "objective": out.objective if has else math.nan, "bound": out.lp_bound,
+                     "model_status": out.lp_status, "lp_seconds": out.lp_seconds,
+                     "neighbourhoods": out.neighbourhoods, "seconds": time.perf_counter() - t0},
+            out.values if has else np.zeros(0))
+    return 0
+
+
+def child_main(folder: Path) -> int:
+    options = json.loads((folder / "options.json").read_text())
+    if options.get("mode") == "dive":
+        return child_dive(folder)
+    t0 = time.perf_counter()
+    parent = os.getppid()
+    highspy, h, data, options = _load(folder, integral=True)
+    n = len(data["col_cost"])
     h.setOptionValue("time_limit", float(options["time_limit"]))
     h.setOptionValue("mip_rel_gap", max(float(options["gap"]), 1e-6))
     h.setOptionValue("mip_heuristic_effort", HEURISTIC_EFFORT)
-    h.passModel(n, m, len(data["a_value"]), 2, 1, float(data["offset"][0]), data["col_cost"],
-                data["col_lower"], data["col_upper"], data["row_lower"], data["row_upper"],
-                data["a_start"][:m], data["a_index"], data["a_value"], data["integrality"])
-    if "start" in data.files:
+    if "start" in data:
         h.setSolution(n, np.arange(n, dtype=np.int32), data["start"])
 
     def improving(event):
@@ -217,12 +270,7 @@ def child_main(folder: Path) -> int:
               "objective": float(info.objective_function_value) if has_solution else math.nan,
               "bound": float(info.mip_dual_bound), "model_status": h.modelStatusToString(status),
               "seconds": time.perf_counter() - t0}
-    values = np.asarray(h.getSolution().col_value, float) if has_solution else np.zeros(0)
-    np.save(folder / "result.tmp.npy", values)
-    os.replace(folder / "result.tmp.npy", folder / "result.npy")
-    (folder / "result.json").write_text(json.dumps(result))
-    print(json.dumps({"t": round(result["seconds"], 1), "final": result["objective"], "bound": result["bound"]}),
-          flush=True)
+    _finish(folder, result, np.asarray(h.getSolution().col_value, float) if has_solution else np.zeros(0))
     return 0
 
 

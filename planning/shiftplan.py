@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from ortools.linear_solver import pywraplp
 
-from planning import highsmip
+from planning import highsmip, shiftplan_highs
 from planning.domain import Operation
 from planning.shiftplan_model import PlanModel, build_model
 
@@ -135,58 +135,6 @@ DIRECT_MIP_MAX_VARIABLES = 15_000
 MIN_LP_SECONDS = 600.0
 
 
-def _start_highs(model: PlanModel, opts: PlanOptions, deadline: float, say):
-    from ortools.linear_solver import linear_solver_pb2
-
-    proto = linear_solver_pb2.MPModelProto()
-    model.solver.ExportModelToProto(proto)
-    left = deadline - time.perf_counter() - HIGHS_RESERVE_SECONDS
-    if left < HIGHS_MIN_SECONDS:  # it would not get past its root node: save the core
-        return None
-    say("Starting HiGHS branch and cut beside the LP rounding")
-    try:
-        return highsmip.MipRun.start(proto, time_limit=left, gap=opts.gap_target, seed=opts.seed)
-    except OSError as exc:  # no process could be started: the rounding still answers
-        say(f"HiGHS could not start ({exc}); LP rounding only")
-        return None
-
-
-def _take_highs(model: PlanModel, run, status: str, objective: float, bound: float, size: dict, say,
-                gap_target: float):
-    """Wait for the HiGHS child and keep its plan if it is cheaper; its dual bound is a
-    proven bound of the same model.  Integer values are rounded (HiGHS returns them
-    within its 1e-6 integrality tolerance)."""
-    if status in ("optimal", "feasible") and (objective - bound) <= gap_target * abs(objective):
-        run.cancel()  # the rounding already met the gap target
-    result = run.wait()
-    for line in run.messages:
-        say(f"HiGHS: {line}")
-    if result is None or result.values is None or len(result.values) != model.solver.NumVariables():
-        say("HiGHS: no plan in time")
-        return status, objective, bound
-    if math.isfinite(result.bound):
-        bound = max(bound, result.bound) if not math.isnan(bound) else result.bound
-    if not (status in ("optimal", "feasible")) or result.objective < objective - 1e-6:
-        values = np.array(result.values, dtype=float)
-        integer = [v.index() for v in model.decision_vars]
-        values[integer] = np.round(values[integer])
-        model.values = values
-        say(f"HiGHS plan kept: objective {result.objective:,.0f} (rounding: {objective:,.0f})")
-        size["method"] = "highs-mip"
-        return result.status, result.objective, bound
-    return status, objective, bound
-
-
-HIGHS_RESERVE_SECONDS = 1.0  # of the time limit, kept for reading the child's answer
-# Below this much time HiGHS does not get past the root node of the sample week (root LP
-# and cut rounds take 15-25 s on 2 cores), so it is not started.
-HIGHS_MIN_SECONDS = 20.0
-# Above this size HiGHS's root LP alone takes longer than a 2-minute limit (12 sites x 60
-# pairs x 2 weeks, 242k variables: ~88 s to its first bound) and would only take the
-# second core from the LP relaxation.
-HIGHS_MAX_VARIABLES = 150_000
-
-
 def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions | None = None,
                progress: Progress | None = None) -> PlanResult:
     """Plan shifts for ``requirements`` (docs/contracts.md) and return a ``PlanResult``.
@@ -215,52 +163,59 @@ def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions |
     method = opts.method
     if method == "auto":
         method = "mip" if size["variables"] <= DIRECT_MIP_MAX_VARIABLES else "lp-round"
-    mip_run = None
-    if (opts.method == "auto" and method == "lp-round" and opts.backend == "SCIP"
-            and size["variables"] <= HIGHS_MAX_VARIABLES and highsmip.available()):
-        # HiGHS's branch and cut on the whole MIP, on the other core, while this process
-        # solves the LP and rounds it; the better plan wins (docs/shiftplan.md).
-        mip_run = _start_highs(model, opts, deadline, say)
+    search = None
+    if opts.method == "auto" and method == "lp-round" and opts.backend == "SCIP" and highsmip.available():
+        # HiGHS in child processes: LP, diving and neighbourhood search, and branch and
+        # cut on the other core; the cheaper plan wins (docs/shiftplan.md).
+        search = shiftplan_highs.start(model, opts, deadline, say)
     try:
-        say("Solving the LP relaxation")
-        # The LP relaxation and the first rounding always finish (an answer always comes
-        # back); the time limit bounds the search for better integer solutions.
-        relaxed = lp_relaxation(model, opts, max(MIN_LP_SECONDS, deadline - time.perf_counter()))
-        lp_bound = relaxed.objective if relaxed.ok else math.nan
-        say(f"LP bound {lp_bound:,.0f}" if relaxed.ok else f"LP relaxation: {relaxed.status}")
-        if not relaxed.ok:
-            method = "mip"
-        size["method"] = method
-        if method == "mip":
-            say(f"Solving the MIP with {opts.backend} (gap target {opts.gap_target:.2%})")
-            params = _configure(solver, opts, max(1.0, deadline - time.perf_counter()))
-            if relaxed.ok and opts.backend == "SCIP":  # HiGHS via pywraplp crashes on hints
-                solver.SetHint(model.decision_vars,
-                               [float(math.ceil(relaxed.values[v.index()] - 1e-6)) for v in model.decision_vars])
-            code = solver.Solve(params)
-            status = _STATUS.get(code, "error")
-            if status in ("optimal", "feasible"):
-                model.values = np.array([v.solution_value() for v in solver.variables()])
-                objective = solver.Objective().Value()
-                bound = solver.Objective().BestBound()
-            elif relaxed.ok:  # no integer solution in time: fall back to the rounding
-                say("No MIP solution in time; rounding the LP instead")
-                status, objective, values = round_and_fix(model, relaxed, opts, deadline, say)
-                model.values, bound = values, lp_bound
-            else:
-                objective = bound = math.nan
-        else:
-            say("Rounding the LP headcounts and re-solving the allocation")
-            status, objective, values = round_and_fix(model, relaxed, opts, deadline, say)
-            model.values = values
-            bound = lp_bound
-        if mip_run is not None:
-            status, objective, bound = _take_highs(model, mip_run, status, objective, bound, size, say,
-                                                   opts.gap_target)
-    except BaseException:  # interrupted (e.g. a Stop in the app) or failed: no orphan HiGHS
-        if mip_run is not None:
-            mip_run.close()
+        found = shiftplan_highs.collect(search, model, opts, deadline, say) if search else None
+        if search is not None and found is None:
+            say("HiGHS brought back no plan; solving the LP relaxation in this process")
+    except BaseException:  # interrupted (e.g. a Stop in the app): no orphan HiGHS
+        if search is not None:
+            search.close()
         raise
+    if found is not None:
+        model.values = found.values
+        size["method"] = found.method
+        seconds = time.perf_counter() - t0
+        size["solve_seconds"] = seconds - size["build_seconds"]
+        say(f"Solver finished: {found.status} in {seconds:.1f} s")
+        return extract_result(model, op, requirements, found.status, seconds, found.objective, found.bound,
+                              found.lp_bound, opts, size)
+    say("Solving the LP relaxation")
+    # The LP relaxation and the first rounding always finish (an answer always comes
+    # back); the time limit bounds the search for better integer solutions.
+    relaxed = lp_relaxation(model, opts, max(MIN_LP_SECONDS, deadline - time.perf_counter()))
+    lp_bound = relaxed.objective if relaxed.ok else math.nan
+    say(f"LP bound {lp_bound:,.0f}" if relaxed.ok else f"LP relaxation: {relaxed.status}")
+    if not relaxed.ok:
+        method = "mip"
+    size["method"] = method
+    if method == "mip":
+        say(f"Solving the MIP with {opts.backend} (gap target {opts.gap_target:.2%})")
+        params = _configure(solver, opts, max(1.0, deadline - time.perf_counter()))
+        if relaxed.ok and opts.backend == "SCIP":  # HiGHS via pywraplp crashes on hints
+            solver.SetHint(model.decision_vars,
+                           [float(math.ceil(relaxed.values[v.index()] - 1e-6)) for v in model.decision_vars])
+        code = solver.Solve(params)
+        status = _STATUS.get(code, "error")
+        if status in ("optimal", "feasible"):
+            model.values = np.array([v.solution_value() for v in solver.variables()])
+            objective = solver.Objective().Value()
+            bound = solver.Objective().BestBound()
+        elif relaxed.ok:  # no integer solution in time: fall back to the rounding
+            say("No MIP solution in time; rounding the LP instead")
+            status, objective, values = round_and_fix(model, relaxed, opts, deadline, say)
+            model.values, bound = values, lp_bound
+        else:
+            objective = bound = math.nan
+    else:
+        say("Rounding the LP headcounts and re-solving the allocation")
+        status, objective, values = round_and_fix(model, relaxed, opts, deadline, say)
+        model.values = values
+        bound = lp_bound
     seconds = time.perf_counter() - t0
     size["solve_seconds"] = seconds - size["build_seconds"]
     say(f"Solver finished: {status} in {seconds:.1f} s")
@@ -286,7 +241,7 @@ def extract_result(model: PlanModel, op: Operation, requirements: pd.DataFrame, 
         status=status, objective=objective,
         cost=frames["cost"] if frames else math.nan,
         bound=bound, lp_bound=lp_bound, gap=max(gap, 0.0) if solved else math.nan,
-        seconds=seconds, backend=("HiGHS/mip" if size.get("method") == "highs-mip"
+        seconds=seconds, backend=(f"HiGHS/{size['method'][6:]}" if size.get("method", "").startswith("highs-")
                                   else f"{opts.backend}/{size.get('method', 'mip')}"),
         unmet_agent_hours=frames["unmet_agent_hours"] if frames else math.nan,
         shifts=frames["shifts"] if frames else empty,

@@ -79,14 +79,18 @@ def live_coverage(model: PlanModel) -> int:
 
 def deferred_backlog_flow(model: PlanModel) -> int:
     """Deferred queues: backlog[t] = backlog[t-1] + arrived work[t] - work done[t], where work
-    done = agents x max_occupancy x interval hours (the occupancy cap); backlog >= 0."""
+    done = agents x max_occupancy x interval hours (the occupancy cap); backlog >= 0.
+    The backlog is held in two parts, ``backlog`` (on time: at most what the deadline
+    allows, see ``deferred_deadline``) and ``late`` (penalised), so each row reads
+    backlog[t] + late[t] = backlog[t-1] + late[t-1] + work[t] - done[t]."""
     by_pair = _agents_by_pair_t(model)
     rows = 0
     for (q, m, t), backlog in model.backlog.items():
         occupancy = model.op.queues[q].max_occupancy
         done = model.solver.Sum(by_pair.get((q, m, t), [])) * (occupancy * model.interval_hours)
-        previous = model.backlog.get((q, m, t - 1), 0.0)
-        model.solver.Add(backlog == previous + float(model.workload[(q, m)][t]) - done,
+        previous = model.backlog.get((q, m, t - 1))
+        before = 0.0 if previous is None else previous + model.late[(q, m, t - 1)]
+        model.solver.Add(backlog + model.late[(q, m, t)] == before + float(model.workload[(q, m)][t]) - done,
                          f"deferred_backlog_flow[queue={q},market={m},t={_tname(model.times[t])}]")
         rows += 1
     return rows
@@ -96,9 +100,13 @@ def deferred_deadline(model: PlanModel) -> int:
     """FIFO deadline per arrival interval: by the end of interval t, the work done covers
     everything that arrived before interval t - lag plus the target share of what arrived
     in it (and all of it within the optional second deadline), so each interval's items
-    meet the SLA at the target rate.  With backlog = arrived - done:
-    backlog[t] - late[t] <= arrived(t) - arrived(t - lag - 1) - target x work(t - lag)."""
-    rows = 0
+    meet the SLA at the target rate.  With total backlog = arrived - done:
+    backlog total[t] - late[t] <= arrived(t) - arrived(t - lag - 1) - target x work(t - lag).
+    Since the total is held as on-time ``backlog`` + ``late``, this is the upper bound
+    ``backlog[t] <= allowed[t]`` on the on-time part: a column bound, not a row (the
+    LP has a third fewer rows, the same optimum).  Intervals with nothing to judge take
+    no lateness (``late[t]`` fixed at 0).  Returns the number of bounded intervals."""
+    bounded = 0
     for q, m in model.pairs:
         queue = model.op.queues[q]
         if queue.sla_kind is not SlaKind.deferred:
@@ -112,8 +120,7 @@ def deferred_deadline(model: PlanModel) -> int:
             backlog = model.backlog.get((q, m, t))
             if backlog is None:
                 continue
-            # Both deadlines bound the same backlog - late at t: one row with the tighter
-            # right-hand side is the same constraint (fewer rows for the LP).
+            # Both deadlines bound the same on-time backlog: the tighter one holds.
             allowed = math.inf
             for lag, share in deadlines:
                 if t - lag < 0 or work[t - lag] <= EPS:  # no items of that interval to judge
@@ -121,10 +128,11 @@ def deferred_deadline(model: PlanModel) -> int:
                 before = arrived[t - lag - 1] if t - lag - 1 >= 0 else 0.0
                 allowed = min(allowed, float(arrived[t] - before - share * work[t - lag]))
             if allowed < math.inf:
-                model.solver.Add(backlog - model.late[(q, m, t)] <= allowed,
-                                 f"deferred_deadline[queue={q},market={m},t={_tname(model.times[t])}]")
-                rows += 1
-    return rows
+                backlog.SetUb(max(0.0, allowed))
+                bounded += 1
+            else:
+                model.late[(q, m, t)].SetUb(0.0)
+    return bounded
 
 
 def _daily_members(model: PlanModel):
@@ -299,9 +307,10 @@ def deferred_lateness_penalty(model: PlanModel) -> list:
 
 
 def backlog_holding(model: PlanModel) -> list:
-    """A tiny charge per work-hour of backlog per interval, so idle paid capacity drains
-    the backlog early instead of leaving the (1 - target) share to the end."""
-    return [var * BACKLOG_HOLDING_COST for var in model.backlog.values()]
+    """A tiny charge per work-hour of backlog (on time and late) per interval, so idle
+    paid capacity drains the backlog early instead of leaving the (1 - target) share to
+    the end."""
+    return [var * BACKLOG_HOLDING_COST for var in (*model.backlog.values(), *model.late.values())]
 
 
 SOFT_TERMS = [paid_hours_cost, live_shortfall_penalty, deferred_lateness_penalty, backlog_holding]

@@ -189,7 +189,8 @@ def build_frames(model: PlanModel, op, requirements: pd.DataFrame) -> dict:
     # Work handled in the horizon: everything that arrived, less the deferred backlog still
     # waiting at its end (work arriving late in the horizon is due after it).
     last = len(model.times) - 1
-    waiting = sum(model.value(var) for (q, m, t), var in model.backlog.items() if t == last)
+    waiting = sum(model.value(var) + model.value(model.late[key]) for key, var in model.backlog.items()
+                  if key[2] == last)
     handled = float(requirements["workload_hours"].sum()) - waiting
     cost = float(cost_by_site["cost"].sum())
     queues = _queues(model, coverage)

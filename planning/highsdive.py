@@ -71,14 +71,30 @@ class Diver:
         return float(self.h.getInfo().objective_function_value)
 
     # -- diving --------------------------------------------------------------------
-    def dive(self, lo: np.ndarray, hi: np.ndarray, finish: bool = False) -> np.ndarray | None:
+    def _step_size(self, fractional: int, step_seconds: float | None, budget: float) -> int:
+        """Headcounts to round per step: ``per_step``, or more when the steps measured so
+        far would not fit the dive into ``budget`` seconds (large models), but always at
+        least four steps for what is left."""
+        size = self.per_step
+        if step_seconds and budget > 0:
+            size = max(size, math.ceil(fractional * step_seconds / budget))
+        elif step_seconds:
+            size = fractional
+        return max(1, min(size, math.ceil(fractional / 4)))
+
+    def dive(self, lo: np.ndarray, hi: np.ndarray, finish: bool = False,
+             budget_share: float = 0.35) -> np.ndarray | None:
         """Round-up dive from bounds ``lo``/``hi`` of the integer columns; the LP solution
         (all columns) with integral headcounts, or None (infeasible or out of time).  With
-        ``finish`` the dive ignores the deadline (the first plan must come back)."""
+        ``finish`` the dive ignores the deadline (the first plan must come back).  Steps
+        grow when re-solves are slow, so the dive takes about ``budget_share`` of the
+        time left."""
         lo, hi = lo.copy(), hi.copy()
         limit = 600.0 if finish else None
         if not self._solve(lo, hi, limit):
             return None
+        budget = budget_share * (self.deadline - time.perf_counter())
+        step_seconds, started, steps = None, time.perf_counter(), 0
         while True:
             values = self._values()
             x = values[self.integer]
@@ -88,7 +104,12 @@ class Diver:
                 return values
             if not finish and time.perf_counter() > self.deadline:
                 return None
-            take = fractional[np.argsort(-frac[fractional], kind="stable")][: self.per_step]
+            if steps:
+                step_seconds = (time.perf_counter() - started) / steps
+                budget = budget_share * (self.deadline - time.perf_counter())
+            size = self._step_size(len(fractional), step_seconds, budget)
+            steps += 1
+            take = fractional[np.argsort(-frac[fractional], kind="stable")][:size]
             trial = lo.copy()
             trial[take] = np.minimum(np.ceil(x[take]), hi[take])
             if self._solve(trial, hi, limit):

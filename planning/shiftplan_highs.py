@@ -135,7 +135,7 @@ def collect(search: Search, model, opts, deadline: float, say) -> Found | None:
         if not running:
             break
         best = min(_best_so_far(r) for r in search.runs())
-        if math.isfinite(lp[0]) and best - lp[0] <= opts.gap_target * abs(best):
+        if math.isfinite(lp[0]) and math.isfinite(best) and best - lp[0] <= opts.gap_target * abs(best):
             break  # gap target met: stop the search
         now = time.perf_counter()
         if now > deadline + 2 * HIGHS_RESERVE_SECONDS:

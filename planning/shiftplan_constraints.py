@@ -49,8 +49,17 @@ def site_capacity(model: PlanModel) -> int:
     (headcount x covered share x (1 - shrinkage, adjusted by site_adjustments))."""
     rows = 0
     for (site, t), items in _agents_by_site_t(model).items():
-        model.solver.Add(model.solver.Sum([v for _, v in items]) <= model.productive(site, t),
-                         f"site_capacity[site={site},t={_tname(model.times[t])}]")
+        # sum agents - sum headcount x share x keep <= 0, through the low-level API (the
+        # expression API was most of the model build on 12 sites x 60 pairs x 2 weeks)
+        coef: dict = defaultdict(float)
+        for _, v in items:
+            coef[v] += 1.0
+        keep = 1.0 - model.shrinkage[site][t]
+        for var, share in model._site_cover[site].get(t, ()):
+            coef[var] -= share * keep
+        row = model.solver.Constraint(-model.solver.infinity(), 0.0, f"site_capacity[site={site},t={model.tname(t)}]")
+        for var, c in coef.items():
+            row.SetCoefficient(var, c)
         rows += 1
     return rows
 
@@ -72,7 +81,7 @@ def live_coverage(model: PlanModel) -> int:
     for (q, m, t), short in model.short.items():
         model.solver.Add(model.solver.Sum(by_pair.get((q, m, t), [])) + short
                          >= float(model.required[(q, m)][t]),
-                         f"live_coverage[queue={q},market={m},t={_tname(model.times[t])}]")
+                         f"live_coverage[queue={q},market={m},t={model.tname(t)}]")
         rows += 1
     return rows
 
@@ -86,12 +95,18 @@ def deferred_backlog_flow(model: PlanModel) -> int:
     by_pair = _agents_by_pair_t(model)
     rows = 0
     for (q, m, t), backlog in model.backlog.items():
-        occupancy = model.op.queues[q].max_occupancy
-        done = model.solver.Sum(by_pair.get((q, m, t), [])) * (occupancy * model.interval_hours)
+        # backlog + late - previous backlog - previous late + rate x agents = work[t]
+        rate = model.op.queues[q].max_occupancy * model.interval_hours
+        work = float(model.workload[(q, m)][t])
+        row = model.solver.Constraint(work, work, f"deferred_backlog_flow[queue={q},market={m},t={model.tname(t)}]")
+        row.SetCoefficient(backlog, 1.0)
+        row.SetCoefficient(model.late[(q, m, t)], 1.0)
         previous = model.backlog.get((q, m, t - 1))
-        before = 0.0 if previous is None else previous + model.late[(q, m, t - 1)]
-        model.solver.Add(backlog + model.late[(q, m, t)] == before + float(model.workload[(q, m)][t]) - done,
-                         f"deferred_backlog_flow[queue={q},market={m},t={_tname(model.times[t])}]")
+        if previous is not None:
+            row.SetCoefficient(previous, -1.0)
+            row.SetCoefficient(model.late[(q, m, t - 1)], -1.0)
+        for var in by_pair.get((q, m, t), ()):
+            row.SetCoefficient(var, rate)
         rows += 1
     return rows
 
@@ -232,9 +247,16 @@ def wellness_cap(model: PlanModel) -> int:
     rows = 0
     for (site, t), items in _agents_by_site_t(model).items():
         severe = [v for (q, _), v in items if model.op.queues[q].severe]
-        if severe:
-            model.solver.Add(model.solver.Sum(severe) <= share * model.productive(site, t),
-                             f"wellness_cap[site={site},t={_tname(model.times[t])}]")
+        if severe:  # sum severe agents - share x productive agents <= 0 (low-level API)
+            coef: dict = defaultdict(float)
+            for v in severe:
+                coef[v] += 1.0
+            keep = 1.0 - model.shrinkage[site][t]
+            for var, cover in model._site_cover[site].get(t, ()):
+                coef[var] -= share * cover * keep
+            row = model.solver.Constraint(-model.solver.infinity(), 0.0, f"wellness_cap[site={site},t={model.tname(t)}]")
+            for var, c in coef.items():
+                row.SetCoefficient(var, c)
             rows += 1
     return rows
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from dataclasses import dataclass
 
@@ -32,6 +33,8 @@ HIGHS_MIN_SECONDS = 20.0
 # Above this size HiGHS's root LP alone takes longer than a 2-minute limit (12 sites x 60
 # pairs x 2 weeks, 242k variables: ~88 s to its first bound): branch and cut is not started.
 HIGHS_MAX_VARIABLES = 150_000
+# Threads of the dive child when it runs alone (parallel dual simplex); 2 cores here.
+DIVE_THREADS_ALONE = max(1, min(2, os.cpu_count() or 1))
 # The dive child's LP and first plan always finish (an answer always comes back), within
 # this long past the deadline at most.
 FIRST_PLAN_SECONDS = 900.0
@@ -77,14 +80,17 @@ def start(model, opts, deadline: float, say) -> Search | None:
     model.solver.ExportModelToProto(proto)
     arrays = highsmip.proto_arrays(proto)
     left = deadline - time.perf_counter() - HIGHS_RESERVE_SECONDS
+    branch_and_cut = left >= HIGHS_MIN_SECONDS and len(arrays["col_cost"]) <= HIGHS_MAX_VARIABLES
     try:
+        # Without branch and cut the second core is free: the dive child's simplex uses both.
         dive = highsmip.MipRun.start(proto, arrays=arrays, mode="dive", time_limit=max(1.0, left),
-                                     gap=opts.gap_target, seed=opts.seed, labels=labels(model))
+                                     gap=opts.gap_target, seed=opts.seed, labels=labels(model),
+                                     threads=1 if branch_and_cut else DIVE_THREADS_ALONE)
     except OSError as exc:  # no process could be started: the in-process rounding answers
         say(f"HiGHS could not start ({exc}); LP rounding in this process")
         return None
     mip = None
-    if left >= HIGHS_MIN_SECONDS and len(arrays["col_cost"]) <= HIGHS_MAX_VARIABLES:
+    if branch_and_cut:
         try:
             mip = highsmip.MipRun.start(proto, arrays=arrays, time_limit=left, gap=opts.gap_target,
                                         seed=opts.seed)

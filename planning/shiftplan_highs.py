@@ -125,11 +125,24 @@ def _relay(search: Search, say, lp: list) -> None:
                     + (f", {gap:.2%} above the LP bound" if math.isfinite(gap) else "") + f" ({event['t']:.1f} s)")
 
 
-def _best_so_far(run: highsmip.MipRun) -> float:
+def _read(run: highsmip.MipRun, stem: str, key: str, default: float) -> float:
     try:
-        return float(json.loads((run.dir / "best.json").read_text())["objective"])
-    except (OSError, ValueError, KeyError):
-        return math.inf
+        return float(json.loads((run.dir / f"{stem}.json").read_text())[key])
+    except (OSError, ValueError, KeyError, TypeError):
+        return default
+
+
+def _best_so_far(run: highsmip.MipRun) -> float:
+    return _read(run, "best", "objective", math.inf)
+
+
+def _proven_optimal(run: highsmip.MipRun | None) -> bool:
+    if run is None or run.proc.poll() is None:
+        return False
+    try:
+        return json.loads((run.dir / "result.json").read_text()).get("status") == "optimal"
+    except (OSError, ValueError):
+        return False
 
 
 def collect(search: Search, model, opts, deadline: float, say) -> Found | None:
@@ -141,8 +154,11 @@ def collect(search: Search, model, opts, deadline: float, say) -> Found | None:
         if not running:
             break
         best = min(_best_so_far(r) for r in search.runs())
-        if math.isfinite(lp[0]) and math.isfinite(best) and best - lp[0] <= opts.gap_target * abs(best):
+        bound = max(lp[0], _read(search.mip, "best", "bound", -math.inf) if search.mip else -math.inf)
+        if math.isfinite(bound) and math.isfinite(best) and best - bound <= opts.gap_target * abs(best):
             break  # gap target met: stop the search
+        if _proven_optimal(search.mip):
+            break  # branch and cut proved its plan optimal
         now = time.perf_counter()
         if now > deadline + 2 * HIGHS_RESERVE_SECONDS:
             if search.dive.proc.poll() is not None or math.isfinite(_best_so_far(search.dive)):

@@ -49,9 +49,9 @@ class PlanOptions:
     gap_target : stop at this relative gap (0.005 = 0.5%)
     seed : solver random seed
     backend : a ``pywraplp`` solver id: "SCIP" or "HIGHS"
-    method : "auto" picks the direct MIP for small models, and for large ones LP rounding
-        with HiGHS branch and cut beside it (the better plan wins); "mip" / "lp-round"
-        force one of them (no HiGHS)
+    method : "auto" picks the direct MIP for small models, and for large ones the HiGHS
+        children (diving and neighbourhood search, branch and cut beside it; the better
+        plan wins); "mip" / "lp-round" force the in-process MIP or LP rounding (no HiGHS)
     """
 
     weekly_tours: bool = False
@@ -139,10 +139,12 @@ def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions |
                progress: Progress | None = None) -> PlanResult:
     """Plan shifts for ``requirements`` (docs/contracts.md) and return a ``PlanResult``.
 
-    1. LP relaxation (HiGHS simplex): the LP bound.
-    2. Small models: the MIP (``backend``) with the rounded LP solution as a hint.
-       Large models: round the LP headcounts (a tiny MIP over the headcount-only rows
-       repairs caps), fix them and re-solve the LP for the allocation; keep the best.
+    Small models: the LP relaxation (HiGHS simplex, the LP bound), then the MIP
+    (``backend``) with the rounded LP solution as a hint.  Large models: HiGHS in child
+    processes (``planning.shiftplan_highs``: LP, diving and neighbourhood search, branch
+    and cut beside it); if they bring back no plan, or with ``method="lp-round"``, the LP
+    rounding in this process (``planning.shiftplan_solve``).  docs/shiftplan.md has the
+    details and the measurements.
     """
     from planning.shiftplan_solve import lp_relaxation, round_and_fix
 
@@ -176,14 +178,16 @@ def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions |
         if search is not None:
             search.close()
         raise
+    def finish(status: str, objective: float, bound: float, lp_bound: float) -> PlanResult:
+        seconds = time.perf_counter() - t0
+        size["solve_seconds"] = seconds - size["build_seconds"]
+        say(f"Solver finished: {status} in {seconds:.1f} s")
+        return extract_result(model, op, requirements, status, seconds, objective, bound, lp_bound, opts, size)
+
     if found is not None:
         model.values = found.values
         size["method"] = found.method
-        seconds = time.perf_counter() - t0
-        size["solve_seconds"] = seconds - size["build_seconds"]
-        say(f"Solver finished: {found.status} in {seconds:.1f} s")
-        return extract_result(model, op, requirements, found.status, seconds, found.objective, found.bound,
-                              found.lp_bound, opts, size)
+        return finish(found.status, found.objective, found.bound, found.lp_bound)
     say("Solving the LP relaxation")
     # The LP relaxation and the first rounding always finish (an answer always comes
     # back); the time limit bounds the search for better integer solutions.
@@ -216,10 +220,7 @@ def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions |
         status, objective, values = round_and_fix(model, relaxed, opts, deadline, say)
         model.values = values
         bound = lp_bound
-    seconds = time.perf_counter() - t0
-    size["solve_seconds"] = seconds - size["build_seconds"]
-    say(f"Solver finished: {status} in {seconds:.1f} s")
-    return extract_result(model, op, requirements, status, seconds, objective, bound, lp_bound, opts, size)
+    return finish(status, objective, bound, lp_bound)
 
 
 def extract_result(model: PlanModel, op: Operation, requirements: pd.DataFrame, status: str,

@@ -72,6 +72,34 @@ def proto_arrays(proto) -> dict[str, np.ndarray]:
             "a_value": np.asarray(value, float), "offset": np.array([sign * proto.objective_offset])}
 
 
+FOLDER_PREFIX = "plan-highs-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def sweep_stale_folders(root: Path | None = None) -> int:
+    """Remove the folders of runs whose owning process is gone (a solve killed with
+    SIGKILL cannot remove its own; each holds a copy of the model).  Returns how many."""
+    removed = 0
+    for folder in Path(root or tempfile.gettempdir()).glob(FOLDER_PREFIX + "*"):
+        try:
+            owner = int((folder / "owner").read_text())
+        except (OSError, ValueError):
+            continue  # not ours, or still being created
+        if not _alive(owner):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
 def available() -> bool:
     """True when ``highspy`` is installed (it is checked without importing it here)."""
     import importlib.util
@@ -104,7 +132,9 @@ class MipRun:
         diving and neighbourhood search (``planning.highsdive``; ``labels`` such as
         ``int_site``/``int_day``, one per integer column, define the neighbourhoods).
         ``arrays`` are ``proto_arrays(proto)`` when the caller has them already."""
-        folder = Path(tempfile.mkdtemp(prefix="plan-highs-"))
+        sweep_stale_folders()
+        folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
+        (folder / "owner").write_text(str(os.getpid()))
         time_limit = max(1.0, float(time_limit))
         arrays = dict(proto_arrays(proto) if arrays is None else arrays)
         if start_values is not None:

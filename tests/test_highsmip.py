@@ -117,3 +117,26 @@ def test_interrupted_solve_leaves_no_highs_child(monkeypatch):
     assert len(started) == 2  # the dive and branch and cut
     for run in started:
         assert run.proc.returncode is not None and not run.dir.exists()
+
+
+def test_folders_of_dead_owners_are_swept(tmp_path):
+    """A solve killed with SIGKILL leaves its run folder (with a copy of the model) behind;
+    the next run removes folders whose owner process is gone and keeps live ones."""
+    import subprocess
+    import sys
+
+    from planning import highsmip
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / (highsmip.FOLDER_PREFIX + "stale")
+    stale.mkdir()
+    (stale / "owner").write_text(str(dead.pid))
+    (stale / "model.npz").write_bytes(b"x" * 100)
+    live = tmp_path / (highsmip.FOLDER_PREFIX + "live")
+    live.mkdir()
+    (live / "owner").write_text(str(__import__("os").getpid()))
+    foreign = tmp_path / (highsmip.FOLDER_PREFIX + "foreign")  # no owner file: left alone
+    foreign.mkdir()
+    assert highsmip.sweep_stale_folders(tmp_path) == 1
+    assert not stale.exists() and live.exists() and foreign.exists()

@@ -186,8 +186,9 @@ def summarise(op: Operation, plan, simulation: pd.DataFrame | None = None) -> di
     }
 
 
-# Bump when PipelineResult or a stage's output changes shape, so old pickles are ignored.
-_BASELINE_FORMAT = 2
+# Bump when PipelineResult or a stage's output changes shape, or a stage's answer changes
+# (3: the HiGHS diving planner, whose baseline plans are cheaper), so old pickles are ignored.
+_BASELINE_FORMAT = 3
 
 
 def cache_dir() -> "Path":

@@ -211,10 +211,9 @@ def _save(folder: Path, stem: str, values, info: dict) -> None:
     os.replace(folder / f"{stem}.json.tmp", folder / f"{stem}.json")
 
 
-def _load(folder: Path, integral: bool):
+def _load(folder: Path, options: dict, integral: bool):
     import highspy
 
-    options = json.loads((folder / "options.json").read_text())
     data = dict(np.load(folder / "model.npz"))
     n, m = len(data["col_cost"]), len(data["row_lower"])
     h = highspy.Highs()
@@ -229,29 +228,28 @@ def _load(folder: Path, integral: bool):
                 data["col_lower"], data["col_upper"], data["row_lower"], data["row_upper"],
                 data["a_start"][:m], data["a_index"], data["a_value"],
                 data["integrality"] if integral else np.zeros(n, np.int32))
-    return highspy, h, data, options
+    return highspy, h, data
 
 
 def _finish(folder: Path, result: dict, values) -> None:
     np.save(folder / "result.tmp.npy", np.asarray(values, float))
     os.replace(folder / "result.tmp.npy", folder / "result.npy")
     (folder / "result.json").write_text(json.dumps(result))
-    print(json.dumps({"t": round(result["seconds"], 1), "final": result["objective"], "bound": result["bound"]}),
-          flush=True)
+    print(json.dumps({"t": round(result["seconds"], 1), "final": result["objective"], "bound": result["bound"],
+                      "status": result["status"]}), flush=True)
 
 
-def child_dive(folder: Path) -> int:
+def child_dive(folder: Path, options: dict) -> int:
     """LP relaxation, round-up dive and neighbourhood search (planning.highsdive)."""
     from planning import highsdive
 
     t0 = time.perf_counter()
-    highspy, h, data, options = _load(folder, integral=False)
+    _, h, data = _load(folder, options, integral=False)
     state = {"bound": -math.inf}
 
     def say(event: dict) -> None:
         if "lp_bound" in event:
             state["bound"] = event["lp_bound"]
-            (folder / "lp.json").write_text(json.dumps(event))
         print(json.dumps(event), flush=True)
 
     def on_plan(objective: float, values) -> None:
@@ -272,10 +270,10 @@ def child_dive(folder: Path) -> int:
 def child_main(folder: Path) -> int:
     options = json.loads((folder / "options.json").read_text())
     if options.get("mode") == "dive":
-        return child_dive(folder)
+        return child_dive(folder, options)
     t0 = time.perf_counter()
     parent = os.getppid()
-    highspy, h, data, options = _load(folder, integral=True)
+    highspy, h, data = _load(folder, options, integral=True)
     n = len(data["col_cost"])
     h.setOptionValue("time_limit", float(options["time_limit"]))
     h.setOptionValue("mip_rel_gap", max(float(options["gap"]), 1e-6))

@@ -178,6 +178,7 @@ def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions |
         if search is not None:
             search.close()
         raise
+
     def finish(status: str, objective: float, bound: float, lp_bound: float) -> PlanResult:
         seconds = time.perf_counter() - t0
         size["solve_seconds"] = seconds - size["build_seconds"]
@@ -242,7 +243,7 @@ def extract_result(model: PlanModel, op: Operation, requirements: pd.DataFrame, 
         status=status, objective=objective,
         cost=frames["cost"] if frames else math.nan,
         bound=bound, lp_bound=lp_bound, gap=max(gap, 0.0) if solved else math.nan,
-        seconds=seconds, backend=(f"HiGHS/{size['method'][6:]}" if size.get("method", "").startswith("highs-")
+        seconds=seconds, backend=(f"HiGHS/{size['method'].removeprefix('highs-')}" if size.get("method", "").startswith("highs-")
                                   else f"{opts.backend}/{size.get('method', 'mip')}"),
         unmet_agent_hours=frames["unmet_agent_hours"] if frames else math.nan,
         shifts=frames["shifts"] if frames else empty,

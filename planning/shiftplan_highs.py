@@ -20,7 +20,7 @@ import json
 import math
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -106,7 +106,16 @@ def start(model, opts, deadline: float, say) -> Search | None:
     return search
 
 
-def _relay(search: Search, say, lp: list) -> None:
+@dataclass
+class Progress:
+    """What the children have said so far (from their progress lines on stdout)."""
+    lp_bound: float = math.nan
+    mip_bound: float = -math.inf
+    best: dict = field(default_factory=lambda: {"dive": math.inf, "branch and cut": math.inf})
+    mip_optimal: bool = False
+
+
+def _relay(search: Search, say, seen: Progress, currency: str) -> None:
     for run, who in ((search.dive, "dive"), (search.mip, "branch and cut")):
         if run is None:
             continue
@@ -114,63 +123,49 @@ def _relay(search: Search, say, lp: list) -> None:
             try:
                 event = json.loads(line)
             except ValueError:
-                continue
+                continue  # HiGHS prints a banner
+            if who == "branch and cut" and math.isfinite(event.get("bound", math.nan)):
+                seen.mip_bound = max(seen.mip_bound, event["bound"])
             if "lp_bound" in event:
-                lp[0] = event["lp_bound"]
-                say(f"LP bound {event['lp_bound']:,.0f} ({event['t']:.1f} s)")
+                seen.lp_bound = event["lp_bound"]
+                say(f"LP bound {event['lp_bound']:,.0f} {currency} ({event['t']:.1f} s)")
             elif "objective" in event:
-                ref = lp[0] if math.isfinite(lp[0]) else event.get("bound", math.nan)
+                seen.best[who] = min(seen.best[who], event["objective"])
+                ref, name = ((seen.lp_bound, "the LP bound") if math.isfinite(seen.lp_bound)
+                             else (event.get("bound", math.nan), "HiGHS's bound"))
                 gap = (event["objective"] - ref) / abs(event["objective"]) if math.isfinite(ref) else math.nan
-                say(f"Plan from HiGHS {who}: objective {event['objective']:,.0f}"
-                    + (f", {gap:.2%} above the LP bound" if math.isfinite(gap) else "") + f" ({event['t']:.1f} s)")
-
-
-def _read(run: highsmip.MipRun, stem: str, key: str, default: float) -> float:
-    try:
-        return float(json.loads((run.dir / f"{stem}.json").read_text())[key])
-    except (OSError, ValueError, KeyError, TypeError):
-        return default
-
-
-def _best_so_far(run: highsmip.MipRun) -> float:
-    return _read(run, "best", "objective", math.inf)
-
-
-def _proven_optimal(run: highsmip.MipRun | None) -> bool:
-    if run is None or run.proc.poll() is None:
-        return False
-    try:
-        return json.loads((run.dir / "result.json").read_text()).get("status") == "optimal"
-    except (OSError, ValueError):
-        return False
+                say(f"Plan from HiGHS {who}: objective {event['objective']:,.0f} {currency}"
+                    + (f", {gap:.2%} above {name}" if math.isfinite(gap) else "") + f" ({event['t']:.1f} s)")
+            elif event.get("status") == "optimal" and who == "branch and cut":
+                seen.mip_optimal = True
 
 
 def collect(search: Search, model, opts, deadline: float, say) -> Found | None:
     """Wait for the children (relaying progress), then the cheaper plan, or None."""
-    lp = [math.nan]
+    seen = Progress()
+    currency = model.op.settings.currency
     while True:
-        _relay(search, say, lp)
-        running = [r for r in search.runs() if r.proc.poll() is None]
-        if not running:
+        _relay(search, say, seen, currency)
+        if all(r.proc.poll() is not None for r in search.runs()):
             break
-        best = min(_best_so_far(r) for r in search.runs())
-        bound = max(lp[0], _read(search.mip, "best", "bound", -math.inf) if search.mip else -math.inf)
+        best = min(seen.best.values())
+        bound = max(seen.lp_bound, seen.mip_bound) if math.isfinite(seen.lp_bound) else math.nan
         if math.isfinite(bound) and math.isfinite(best) and best - bound <= opts.gap_target * abs(best):
             break  # gap target met: stop the search
-        if _proven_optimal(search.mip):
+        if seen.mip_optimal:
             break  # branch and cut proved its plan optimal
         now = time.perf_counter()
         if now > deadline + 2 * HIGHS_RESERVE_SECONDS:
-            if search.dive.proc.poll() is not None or math.isfinite(_best_so_far(search.dive)):
+            if search.dive.proc.poll() is not None or math.isfinite(seen.best["dive"]):
                 break  # past the limit with a plan in hand
             if now > deadline + FIRST_PLAN_SECONDS:
                 break
         time.sleep(0.1)
     for run in search.runs():
         run.cancel()
-    _relay(search, say, lp)
+    _relay(search, say, seen, currency)
     dive, mip = search.dive.wait(), (search.mip.wait() if search.mip else None)
-    lp_bound = dive.bound if dive is not None and math.isfinite(dive.bound) else lp[0]
+    lp_bound = dive.bound if dive is not None and math.isfinite(dive.bound) else seen.lp_bound
     candidates = [(r, m) for r, m in ((dive, "highs-dive"), (mip, "highs-mip"))
                   if r is not None and r.values is not None and len(r.values) == model.solver.NumVariables()
                   and math.isfinite(r.objective)]

@@ -9,6 +9,7 @@ import datetime as dt
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -77,14 +78,15 @@ class PlanModel:
     penalty_terms: list = field(default_factory=list)
     counts: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    tnames: list[str] = field(default_factory=list)  # _tname of each interval, for names
+
+    @cached_property
+    def _tnames(self) -> list[str]:
+        return [_tname(x) for x in self.times]
 
     def tname(self, t: int) -> str:
-        """The name of interval ``t`` in variable and row names (computed once per model:
+        """The name of interval ``t`` in variable and row names (formatted once per model:
         formatting pandas timestamps 300k times was a third of the build on 12x60x2)."""
-        if not self.tnames:
-            self.tnames = list(self.times.strftime("%Y-%m-%dT%H:%MZ"))
-        return self.tnames[t]
+        return self._tnames[t]
 
     values: np.ndarray | None = None  # solution value per solver variable index
 

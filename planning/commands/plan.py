@@ -187,11 +187,13 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary(plan, diagnosis), indent=2))
     else:
-        print(f"{plan.status}: cost {plan.cost:,.0f} {op.settings.currency}, LP bound {plan.lp_bound:,.0f}, "
+        print(f"{plan.status}: cost {plan.cost:,.0f} {op.settings.currency}, LP bound {plan.lp_bound:,.0f} "
+              f"{op.settings.currency} (cost + shortfall penalties), "
               f"gap {plan.gap:.2%}, {plan.seconds:.1f} s; unmet {plan.unmet_agent_hours:,.1f} agent-hours")
         for r in plan.queues.itertuples():
+            simulated = "not run" if pd.isna(r.simulated) else f"{r.simulated:.1%}"
             print(f"  {r.queue:<24} {r.market:<9} target {r.target:.0%}  predicted {r.predicted:.1%}  "
-                  f"simulated {r.simulated:.1%}")
+                  f"simulated {simulated}")
         for message in diagnosis["message"]:
             print(f"  ! {message}")
         print(f"wrote {args.out}")

@@ -18,12 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from planning.capacity import plan_from_problem  # noqa: E402
-from planning.capacity_demand import fallback_weekly_volume, horizon_weeks, long_range_weekly_volume  # noqa: E402
-from planning.capacity_model import CUT_WEEKS, build, relax_and_fix  # noqa: E402
-from planning.capacity_check import evaluate  # noqa: E402
-from planning.capacity_problem import build_problem  # noqa: E402
-from planning.inputs import load_operation  # noqa: E402
+from planning.capacity.plan import plan_from_problem  # noqa: E402
+from planning.capacity.demand import fallback_weekly_volume, horizon_weeks, long_range_weekly_volume  # noqa: E402
+from planning.capacity.model import CUT_WEEKS, build, relax_and_fix  # noqa: E402
+from planning.capacity.check import evaluate  # noqa: E402
+from planning.capacity.problem import build_problem  # noqa: E402
+from planning.inputs import load_operation
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 TARGET_S, TARGET_GAP = 10.0, 0.01

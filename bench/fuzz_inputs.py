@@ -4,7 +4,7 @@
 
 Each variant breaks (or harmlessly changes) a copy of the sample - with the volume cut to
 its first ``--days`` days to keep it fast - and is loaded with
-``planning.inputs.load_operation``.  Outcomes:
+``planning.inputs.loading.load_operation``.  Outcomes:
 
   valid-accepted   reported valid (the variant was valid, or might have been)
   clear error      reported invalid; every error names a file and says what to do
@@ -34,8 +34,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from planning.inputs import Limits, load_operation  # noqa: E402
-from planning.schema import TABLES  # noqa: E402
+from planning.inputs import Limits
+
+from planning.inputs import load_operation
+from planning.inputs.schema import TABLES  # noqa: E402
 
 SAMPLE = ROOT / "data" / "sample"
 BROKEN, VALID, MAYBE = "broken", "valid", "maybe"

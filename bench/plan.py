@@ -35,7 +35,7 @@ SCALING = [
 
 
 def _requirements(op, weeks: int):
-    from planning.requirements import compute_requirements, seasonal_naive_forecast
+    from planning.staffing import compute_requirements, seasonal_naive_forecast
 
     return compute_requirements(op, seasonal_naive_forecast(op, weeks))
 
@@ -43,8 +43,8 @@ def _requirements(op, weeks: int):
 def one(spec: dict) -> dict:
     """Run one solve (in this process) and return its figures."""
     from planning.inputs import load_operation
-    from planning.plancases import scaled_operation
-    from planning.plancheck import check_plan
+    from planning.shiftplan import scaled_operation
+    from planning.shiftplan import check_plan
     from planning.shiftplan import PlanOptions, solve_plan
 
     op, _ = load_operation(SAMPLE)

@@ -42,7 +42,7 @@ def _rows(url: str, sql: str):
 
 
 def concurrent_saves(url: str, workers: int, saves: int, tmp: Path) -> None:
-    from planning.store import Store
+    from planning.scenarios import Store
 
     Store(url)
     go = tmp / f"go-{time.time_ns()}"
@@ -73,7 +73,7 @@ def concurrent_saves(url: str, workers: int, saves: int, tmp: Path) -> None:
 
 
 def kills(url: str, rounds: int, size: int = 150) -> None:
-    from planning.store import Store
+    from planning.scenarios import Store
 
     Store(url)
     rng = random.Random(3)

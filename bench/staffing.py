@@ -21,8 +21,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from planning.requirements import time_varying_requirements  # noqa: E402
-from planning.staffing import erlang_c, offered_load, required_agents  # noqa: E402
+from planning.staffing.requirements import time_varying_requirements  # noqa: E402
+from planning.staffing.erlang import erlang_c, offered_load, required_agents  # noqa: E402
 
 SERIES, INTERVALS, INTERVAL_MIN = 40, 336, 30
 AHT_S, WITHIN_S, TARGET = 300.0, 60.0, 0.8

@@ -5,7 +5,7 @@ SLA), markets (language regions), vendor sites, certifications (which site may w
 which queue x market), shift templates in the site's local time, known events, and the
 planning settings.  Validation that concerns one object lives on the object; checks
 that span files (unknown references, gaps in the volume) live in
-``planning.validation``.
+``planning.inputs.validation``.
 
 Units are in the field names: ``aht_seconds``, ``sla_within_seconds``,
 ``hourly_cost`` (currency per paid hour, currency in ``Settings.currency``).
@@ -252,7 +252,7 @@ class Operation:
     # (nullable int: cap while active, 0 = outage) and ``shrinkage`` (nullable share:
     # replaces the site's shrinkage while active). The shift planner honours them.
     site_adjustments: pd.DataFrame | None = None
-    # The optional ``hiring`` table (columns as in planning.schema), parsed; None if absent.
+    # The optional ``hiring`` table (columns as in planning.inputs.schema), parsed; None if absent.
     hiring: pd.DataFrame | None = None
 
     @property

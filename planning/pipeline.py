@@ -30,7 +30,7 @@ class PipelineResult:
     operation: Operation
     forecast: pd.DataFrame
     requirements: pd.DataFrame
-    plan: Any  # planning.shiftplan.PlanResult
+    plan: Any  # planning.shiftplan.planner.PlanResult
     simulation: pd.DataFrame | None
     kpis: dict
     levers: list = field(default_factory=list)
@@ -94,7 +94,7 @@ def run_pipeline(
     simulate: bool = True,
 ) -> PipelineResult:
     """Forecast, apply levers, compute requirements, plan shifts and simulate the plan."""
-    from planning.requirements import compute_requirements
+    from planning.staffing import compute_requirements
     from planning.shiftplan import PlanOptions, solve_plan
 
     progress = progress or _noop

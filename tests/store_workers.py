@@ -1,13 +1,13 @@
 """Child-process scripts for the store's concurrency and crash-safety checks.
 
-Shared by tests/test_store.py (assertions) and bench/scenarios.py (figures). Each prints
+Shared by tests/scenarios/test_store.py (assertions) and bench/scenarios.py (figures). Each prints
 "ready" once it has imported and opened the store, so the parent can start them together.
 """
 
 # argv: url, worker number, saves, go-file path. Waits for the go file, saves, prints a JSON report.
 WORKER = r"""
 import json, sys, time
-from planning.store import Store
+from planning.scenarios import Store
 from planning.scenarios import Scenario
 url, worker, count, go = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 store = Store(url)
@@ -30,7 +30,7 @@ print(json.dumps({"ok": ok, "errors": errors, "seconds": time.perf_counter() - s
 # argv: url, round, levers per scenario. Saves scenarios forever until the parent SIGKILLs it.
 KILL_WORKER = r"""
 import sys
-from planning.store import Store
+from planning.scenarios import Store
 from planning.scenarios import Scenario
 url, round_, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
 store = Store(url)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from planning.domain import Certification, Market, Operation, Queue, Settings, ShiftTemplate, Site
-from planning.levers import VolumeChange
+from planning.scenarios import VolumeChange
 from planning.pipeline import fingerprint, run_pipeline
 
 START = pd.Timestamp("2026-01-05T00:00:00Z")  # a Monday

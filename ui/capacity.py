@@ -1,6 +1,6 @@
 """Capacity (leadership): long-range demand vs capacity, hiring plan, cost by vendor, weeks at risk.
 
-Thin page: inputs -> ``planning.capacity.plan_capacity`` (cached) -> charts and tables.
+Thin page: inputs -> ``planning.capacity.plan.plan_capacity`` (cached) -> charts and tables.
 The last computed plan is kept in ``st.session_state[CAPACITY_RESULT_KEY]`` for the
 Overview page.
 """
@@ -12,11 +12,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from planning.capacity import (SHORT_WEEK_FTE, SHORT_WEEK_SHARE, CapacityPlan, cost_by_vendor_quarter,
+from planning.capacity.plan import (SHORT_WEEK_FTE, SHORT_WEEK_SHARE, CapacityPlan, cost_by_vendor_quarter,
                                monthly_totals, plan_capacity, short_weeks)
-from planning.capacity_demand import fallback_weekly_volume, horizon_weeks, long_range_weekly_volume
+from planning.capacity import fallback_weekly_volume, horizon_weeks, long_range_weekly_volume
 from planning.domain import Operation
 from ui import common
+from ui import widgets
+from ui import format as fmt
 
 PAGE = {"title": "Capacity & hiring", "icon": ":material/trending_up:", "section": "Leadership", "order": 20}
 CAPACITY_RESULT_KEY = "capacity_plan"
@@ -59,15 +61,15 @@ def _inputs(op: Operation) -> dict:
 def _headline(plan: CapacityPlan, currency: str) -> None:
     s = plan.summary()
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Cost over the horizon", common.fmt_money(plan.cost, currency),
+    c1.metric("Cost over the horizon", fmt.fmt_money(plan.cost, currency),
               help="Salary (incl. billing up to contract minimums) + hiring + training.")
-    c2.metric("Hires", common.fmt_number(sum(s["hires"].values()), "agents"))
+    c2.metric("Hires", fmt.fmt_number(sum(s["hires"].values()), "agents"))
     c3.metric("Weeks short", f"{s['weeks_short']} of {s['weeks']} weeks",
               delta=f"{s['weeks_short'] - s['weeks_short_no_hire']} vs hiring nobody", delta_color="inverse",
               help=f"Weeks with at least {SHORT_WEEK_FTE} FTE and {SHORT_WEEK_SHARE:.0%} of demand unmet.")
-    c4.metric("Optimality gap", common.fmt_share(plan.gap, 2),
+    c4.metric("Optimality gap", fmt.fmt_share(plan.gap, 2),
               help=f"Status {plan.status}; {plan.solve_seconds:.1f} s; lower bound "
-                   f"{common.fmt_money(plan.bound, currency)} vs objective {common.fmt_money(plan.objective, currency)} "
+                   f"{fmt.fmt_money(plan.bound, currency)} vs objective {fmt.fmt_money(plan.objective, currency)} "
                    "(cost + shortfall penalties).")
 
 
@@ -94,7 +96,7 @@ def _hiring_section(plan: CapacityPlan) -> None:
     st.subheader("Hiring plan per site")
     hires = plan.weekly[plan.weekly["hires"] > 0].copy()
     if hires.empty:
-        common.empty_state("No hires needed", "Current staff covers demand over the horizon, or hiring is frozen.")
+        widgets.empty_state("No hires needed", "Current staff covers demand over the horizon, or hiring is frozen.")
         return
     hires["month"] = hires["week_start"].dt.tz_localize(None).dt.to_period("M").dt.to_timestamp()
     chart = alt.Chart(hires).mark_bar().encode(
@@ -103,11 +105,11 @@ def _hiring_section(plan: CapacityPlan) -> None:
         color=alt.Color("site:N", title="Site"),
         tooltip=["site:N", alt.Tooltip("yearmonth(month):T", title="Month"),
                  alt.Tooltip("sum(hires):Q", title="Hires (agents)")]).properties(height=260)
-    common.show_chart(chart, key="capacity_hires_chart")
+    widgets.show_chart(chart, key="capacity_hires_chart")
     classes = plan.classes.copy()
     for col in ("requisition_week", "class_start", "productive_from", "fully_productive_from"):
         classes[col] = classes[col].dt.strftime("%Y-%m-%d")
-    common.show_table(classes.rename(columns={"size": "size (agents)"}), key="capacity_classes",
+    widgets.show_table(classes.rename(columns={"size": "size (agents)"}), key="capacity_classes",
                       file_name="training_classes.csv")
 
 
@@ -119,8 +121,8 @@ def _cost_section(plan: CapacityPlan, currency: str) -> None:
         color=alt.Color("vendor:N", title="Vendor"),
         tooltip=["vendor:N", "quarter:N", alt.Tooltip("total_cost:Q", title=f"Cost ({currency})", format=",.0f")],
     ).properties(height=260)
-    common.show_chart(chart, key="capacity_cost_chart")
-    common.show_table(cost.rename(columns={c: f"{c} ({currency})" for c in ("salary_cost", "hiring_cost", "total_cost")}),
+    widgets.show_chart(chart, key="capacity_cost_chart")
+    widgets.show_table(cost.rename(columns={c: f"{c} ({currency})" for c in ("salary_cost", "hiring_cost", "total_cost")}),
                       key="capacity_cost", file_name="cost_by_vendor_quarter.csv")
 
 
@@ -139,7 +141,7 @@ def _risk_section(plan: CapacityPlan) -> None:
     table["week_start"] = table["week_start"].dt.strftime("%Y-%m-%d")
     table = table.rename(columns={"week_start": "week (UTC)", "demand_fte": "demand (FTE)",
                                   "supply_fte": "capacity (FTE)", "short_fte": "short (FTE)"})
-    common.show_table(table.round(1), key="capacity_risk", file_name="weeks_at_risk.csv")
+    widgets.show_table(table.round(1), key="capacity_risk", file_name="weeks_at_risk.csv")
 
 
 def render() -> None:
@@ -151,7 +153,7 @@ def render() -> None:
     params = _inputs(op)
     if not st.toggle("Compute the plan", key="capacity_run",
                      help="Forecasts 12-18 months and solves the hiring model; takes 10-60 s the first time."):
-        common.empty_state("Hiring plan not computed yet",
+        widgets.empty_state("Hiring plan not computed yet",
                            "Switch on **Compute the plan** to forecast demand and choose training classes per site.",
                            icon=":material/trending_up:")
         return
@@ -159,7 +161,7 @@ def render() -> None:
         plan = _plan(loaded.digest, who.label, params["months"], params["source"], params["growth"],
                      params["attrition"], params["freeze"], params["exits"], params["time_limit"], op)
     except (ValueError, RuntimeError) as exc:
-        common.error_box(f"The capacity plan could not be computed: {exc}",
+        widgets.error_box(f"The capacity plan could not be computed: {exc}",
                          "Check the hiring table on the Data page, or shorten the horizon.")
         return
     st.session_state[CAPACITY_RESULT_KEY] = plan
@@ -167,13 +169,13 @@ def render() -> None:
     st.caption(f"Demand: {plan.demand_source}; scheduling efficiency x{plan.problem.efficiency:.2f}; "
                f"{plan.problem.T} weeks from {plan.problem.weeks[0]:%Y-%m-%d} (UTC).")
     for line in plan.warnings:
-        st.warning(common.plain(line), icon=":material/warning:")
+        st.warning(fmt.plain(line), icon=":material/warning:")
     for line in plan.check:
-        st.error(common.plain(f"Checker: {line}"), icon=":material/error:")
+        st.error(fmt.plain(f"Checker: {line}"), icon=":material/error:")
     _headline(plan, currency)
     st.subheader("Demand vs capacity")
     by = st.radio("Show by", ["Week", "Month"], horizontal=True, key="capacity_by")
-    common.show_chart(_demand_chart(plan, by), key="capacity_demand_chart")
+    widgets.show_chart(_demand_chart(plan, by), key="capacity_demand_chart")
     st.caption("Red area: demand not covered (FTE). Dashed: capacity if nobody is hired. Capacity counts trainees "
                "as 0 and nesting agents at their ramp-up productivity.")
     _hiring_section(plan)

@@ -12,8 +12,11 @@ import streamlit as st
 
 from planning.access import can
 from planning.domain import Operation
-from planning.schema import TABLES
+from planning.inputs import TABLES
 from ui import common
+from ui import widgets
+from ui import uploads
+from ui import format as fmt
 
 PAGE = {"title": "Data", "icon": ":material/database:", "section": "Data", "order": 10}
 
@@ -49,7 +52,7 @@ def input_tables(op: Operation) -> dict[str, pd.DataFrame]:
 @st.cache_data(show_spinner=False)
 def template_bytes(kind: str) -> bytes:
     """The blank template as .xlsx bytes or as a .zip of the CSV folder."""
-    from planning.template import write_template
+    from planning.inputs import write_template
 
     with tempfile.TemporaryDirectory(prefix="planner-template-") as tmp:
         tmp = Path(tmp)
@@ -81,17 +84,17 @@ def _status(loaded: common.Loaded) -> None:
     if loaded.operation is not None and report.valid:
         op = loaded.operation
         st.success(
-            f"Using {common.plain(loaded.label)}: valid. {len(op.queues)} queues, {len(op.markets)} markets, "
+            f"Using {fmt.plain(loaded.label)}: valid. {len(op.queues)} queues, {len(op.markets)} markets, "
             f"{len(op.sites)} sites from {len(op.vendors)} vendors, "
-            f"{common.fmt_number(len(op.volume), 'volume rows')} up to {common.fmt_utc(op.history_end)}"
+            f"{fmt.fmt_number(len(op.volume), 'volume rows')} up to {fmt.fmt_utc(op.history_end)}"
             + (f"; {warnings} warnings below." if warnings else "."),
             icon=":material/check_circle:")
     else:
-        st.error(f"{common.plain(loaded.label)} cannot be used: {errors} errors, {warnings} warnings. "
+        st.error(f"{fmt.plain(loaded.label)} cannot be used: {errors} errors, {warnings} warnings. "
                  "Fix the cells listed in the report below and upload again, or go back to the sample.",
                  icon=":material/error:")
         for problem in [p for p in problems if getattr(p, "severity", "error") == "error"][:3]:
-            common.error_box(problem)
+            widgets.error_box(problem)
 
 
 def _report(loaded: common.Loaded) -> None:
@@ -105,15 +108,15 @@ def _report(loaded: common.Loaded) -> None:
     if "severity" in frame.columns:
         frame = frame[frame["severity"].isin(shown or [])]
     st.caption(f"{len(frame)} problems shown. Rows are numbered as in a spreadsheet (header = row 1).")
-    common.show_table(frame, key="data_report", file_name="validation-report.csv")
+    widgets.show_table(frame, key="data_report", file_name="validation-report.csv")
 
 
 def _volume_preview(volume: pd.DataFrame, op: Operation) -> None:
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Rows", common.fmt_number(len(volume)))
-    c2.metric("Queue x market pairs", common.fmt_number(len(op.pairs)))
-    c3.metric("First interval", common.fmt_utc(volume["timestamp"].min()))
-    c4.metric("Last interval", common.fmt_utc(volume["timestamp"].max()))
+    c1.metric("Rows", fmt.fmt_number(len(volume)))
+    c2.metric("Queue x market pairs", fmt.fmt_number(len(op.pairs)))
+    c3.metric("First interval", fmt.fmt_utc(volume["timestamp"].min()))
+    c4.metric("Last interval", fmt.fmt_utc(volume["timestamp"].max()))
     daily = (volume.assign(day=volume["timestamp"].dt.floor("D"))
              .groupby(["day", "market"], as_index=False)["volume"].sum())
     chart = alt.Chart(daily).mark_line().encode(
@@ -123,7 +126,7 @@ def _volume_preview(volume: pd.DataFrame, op: Operation) -> None:
         tooltip=[alt.Tooltip("day:T", title="Day (UTC)"), "market:N",
                  alt.Tooltip("volume:Q", title="Items/day", format=",.0f")],
     ).properties(height=260, title="Daily volume reaching human review, by market")
-    common.show_chart(chart, key="data_volume_chart")
+    widgets.show_chart(chart, key="data_volume_chart")
     st.caption(f"First {PREVIEW_ROWS:,} rows; timestamps are interval starts in UTC.")
 
 
@@ -143,9 +146,9 @@ def render() -> None:
                 "Upload the inputs folder as a **.zip** of CSV files (`queues.csv`, `markets.csv`, `sites.csv`, "
                 "`certifications.csv`, `shifts.csv`, `volume.csv` or `volume.csv.gz`, optional `events.csv`, "
                 "`settings.csv`, `hiring.csv`) or one **.xlsx** workbook with the same sheets. Files are checked "
-                f"by content; the limit is {common.MAX_UPLOAD_MB:.0f} MB. Nothing in a workbook is executed.")
+                f"by content; the limit is {uploads.MAX_UPLOAD_MB:.0f} MB. Nothing in a workbook is executed.")
             st.file_uploader("Inputs (.zip or .xlsx)", type=UPLOAD_TYPES, key="data_uploader",
-                             on_change=_on_upload, max_upload_size=int(common.MAX_UPLOAD_MB))
+                             on_change=_on_upload, max_upload_size=int(uploads.MAX_UPLOAD_MB))
         _report(loaded)
     else:
         st.caption("Your role can view the inputs but not replace them.")
@@ -159,14 +162,14 @@ def render() -> None:
                             format_func=lambda t: f"{t} ({len(tables[t]):,} rows)")
         frame = tables[name]
         if name in TABLES:
-            st.caption(common.plain(TABLES[name].description))
+            st.caption(fmt.plain(TABLES[name].description))
         if name == "volume":
             _volume_preview(frame, op)
             frame = frame.head(PREVIEW_ROWS)
         if frame.empty:
             st.caption("This table is empty (optional tables may be left out).")
         else:
-            common.show_table(frame, key=f"data_preview_{name}", file_name=f"{name}.csv")
+            widgets.show_table(frame, key=f"data_preview_{name}", file_name=f"{name}.csv")
 
     st.subheader("Blank template")
     st.caption("Every table with its columns and an Instructions sheet describing each column.")
@@ -178,4 +181,4 @@ def render() -> None:
         c2.download_button("Template CSV folder (.zip)", template_bytes("zip"), file_name="planner-template.zip",
                            mime="application/zip", key="data_template_zip", icon=":material/folder_zip:")
     except ImportError:
-        common.empty_state("Template not available", "The template writer (planning.template) is not installed.")
+        widgets.empty_state("Template not available", "The template writer (planning.inputs.template) is not installed.")

@@ -6,8 +6,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from planning import staffing
+from planning.staffing import erlang as staffing
 from ui import common
+from ui import widgets
+from ui import format as fmt
 
 PAGE = {"title": "Erlang calculator", "icon": ":material/calculate:", "section": "Planning", "order": 20}
 
@@ -70,22 +72,22 @@ def render() -> None:
     try:
         out = staffing.calculator(**args)
     except staffing.UnreachableTarget as exc:
-        common.error_box(str(exc), "Lower the target, or raise the occupancy cap or the ASA ceiling.")
+        widgets.error_box(str(exc), "Lower the target, or raise the occupancy cap or the ASA ceiling.")
         return
     details = out["details"]
     who = "scheduled agents" if args["shrinkage"] else "productive agents"
     cols = st.columns(5 if "p_abandon" in out else 4)
-    cols[0].metric("Agents", common.fmt_number(out["agents"], who, 0 if isinstance(out["agents"], int) else 2),
+    cols[0].metric("Agents", fmt.fmt_number(out["agents"], who, 0 if isinstance(out["agents"], int) else 2),
                    help=(f"Fractional requirement {details['required_fractional']:.2f} {who}"
                          if "required_fractional" in details else None))
-    cols[1].metric("Service level", common.fmt_share(out["service_level"]),
+    cols[1].metric("Service level", fmt.fmt_share(out["service_level"]),
                    help=f"Answered within {args['within_seconds']:g} s")
-    cols[2].metric("ASA", common.fmt_duration(out["asa_seconds"]), help="Average speed of answer [s]")
-    cols[3].metric("Occupancy", common.fmt_share(out["occupancy"]))
+    cols[2].metric("ASA", fmt.fmt_duration(out["asa_seconds"]), help="Average speed of answer [s]")
+    cols[3].metric("Occupancy", fmt.fmt_share(out["occupancy"]))
     if "p_abandon" in out:
-        cols[4].metric("Abandoned", common.fmt_share(out["p_abandon"]))
+        cols[4].metric("Abandoned", fmt.fmt_share(out["p_abandon"]))
     st.caption(f"Offered load {details['load_erlangs']:.2f} Erlangs · probability of waiting "
-               f"{common.fmt_share(out['p_wait'])} · productive agents {details['productive_agents']:.2f}")
+               f"{fmt.fmt_share(out['p_wait'])} · productive agents {details['productive_agents']:.2f}")
     keep = 1.0 - (args["shrinkage"] or 0.0)
     curve = _curve(args["volume"], args["interval_minutes"], args["aht_seconds"], args["within_seconds"],
                    args["patience"], keep, int(round(out["agents"])))
@@ -101,5 +103,5 @@ def render() -> None:
     if args["target"] is not None:
         layers.append(alt.Chart(pd.DataFrame({"target": [args["target"]]})).mark_rule(
             strokeDash=[4, 4], color="#64748b").encode(y="target:Q"))
-    common.show_chart(alt.layer(*layers).properties(height=300, title="Service level and occupancy by agents"),
+    widgets.show_chart(alt.layer(*layers).properties(height=300, title="Service level and occupancy by agents"),
                       key="erlang_chart")

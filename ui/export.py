@@ -2,8 +2,8 @@
 preview of every sheet, and the round trip of a vendor's returned sheet.
 
 Thin page: the plan comes from this session (``common.PLAN_RESULT_KEY``, set by the Shift
-plan page) or is computed here; workbooks are ``planning.export``; the returned sheet is
-read by ``planning.roundtrip``.  A vendor manager only ever gets their vendor's workbook.
+plan page) or is computed here; workbooks are ``planning.export.workbook``; the returned sheet is
+read by ``planning.export.roundtrip``.  A vendor manager only ever gets their vendor's workbook.
 """
 from __future__ import annotations
 
@@ -16,13 +16,15 @@ import streamlit as st
 
 from planning.access import Role, can
 from planning.export import vendor_pack_bytes, workbook_bytes
-from planning.export_frames import vendors
-from planning.roundtrip import RoundTripError, import_vendor_sheet
+from planning.export import vendors
+from planning.export import RoundTripError, import_vendor_sheet
 from ui import common
+from ui import widgets
+from ui import format as fmt
 
 PAGE = {"title": "Export", "icon": ":material/download:", "section": "Vendor managers", "order": 60}
 
-CAPACITY_KEY = "capacity_plan"  # set by the Capacity & hiring page (a planning.capacity.CapacityPlan)
+CAPACITY_KEY = "capacity_plan"  # set by the Capacity & hiring page (a planning.capacity.plan.CapacityPlan)
 RESULT_KEY = "export_result"  # session_state: {"result", "token", "label"} computed on this page
 FILES_KEY = "export_files"  # session_state: {(token, kind, scenario): bytes}
 SOURCES = {"Last week of history repeated (fast)": "naive", "Forecast models (slower)": "models"}
@@ -36,7 +38,7 @@ def _compute(op, weeks: int, source: str, progress):
 
     if source == "models":
         return run_pipeline(op, weeks=weeks, progress=progress)
-    from planning.requirements import compute_requirements, seasonal_naive_forecast
+    from planning.staffing import compute_requirements, seasonal_naive_forecast
     from planning.shiftplan import solve_plan, simulate_plan
 
     progress("Forecast: last week repeated", 0.05)
@@ -73,7 +75,7 @@ def _plan_controls(op) -> None:
     c1, c2 = st.columns([2, 1])
     source = c1.radio("Forecast for the plan", list(SOURCES), key="export_source", horizontal=True)
     weeks = c2.number_input("Weeks to plan", 1, 8, value=op.settings.planning_weeks, key="export_weeks")
-    st.caption(f"The plan will cover {weeks} week(s) after the history ({common.fmt_utc(op.history_end)}), "
+    st.caption(f"The plan will cover {weeks} week(s) after the history ({fmt.fmt_utc(op.history_end)}), "
                f"with {'the forecast models' if SOURCES[source] == 'models' else 'the last week of history repeated'}.")
     if st.button("Plan now", key="export_plan", icon=":material/play_arrow:", type="primary"):
         bar = st.progress(0.0, text="Starting...")
@@ -81,7 +83,7 @@ def _plan_controls(op) -> None:
                           lambda message, f: bar.progress(min(max(f, 0.0), 1.0), text=message))
         bar.empty()
         if not result.plan.ok:
-            common.error_box(f"The shift planner found no plan ({result.plan.status}).",
+            widgets.error_box(f"The shift planner found no plan ({result.plan.status}).",
                              "Open the Shift plan page for a diagnosis.")
             return
         st.session_state[RESULT_KEY] = {"result": result, "token": str(uuid.uuid4()),
@@ -116,25 +118,25 @@ def _roundtrip(result, vendor: str | None) -> None:
         with st.spinner("Re-planning with the returned headcounts..."):
             trip = import_vendor_sheet(upload.getvalue(), result, vendor=chosen)
     except RoundTripError as exc:
-        common.error_box(str(exc), "Send the vendor its sheet again and ask them to edit only Headcount.")
+        widgets.error_box(str(exc), "Send the vendor its sheet again and ask them to edit only Headcount.")
         return
     for problem in trip.problems:
-        common.error_box(problem)
+        widgets.error_box(problem)
     for warning in trip.warnings:
-        st.warning(common.plain(warning), icon=":material/warning:")
+        st.warning(fmt.plain(warning), icon=":material/warning:")
     if not trip.ok:
         return
     currency = result.operation.settings.currency
     c = st.columns(3)
     c[0].metric("Changed rows", len(trip.changes))
-    c[1].metric("Cost with returned headcounts", common.fmt_money(trip.cost_after, currency),
-                delta=common.fmt_money(trip.cost_after - trip.cost_before, currency), delta_color="inverse")
+    c[1].metric("Cost with returned headcounts", fmt.fmt_money(trip.cost_after, currency),
+                delta=fmt.fmt_money(trip.cost_after - trip.cost_before, currency), delta_color="inverse")
     c[2].metric("Checker violations", len(trip.violations))
-    common.show_table(trip.changes, key="export_changes", file_name="changes.csv")
+    widgets.show_table(trip.changes, key="export_changes", file_name="changes.csv")
     st.caption("Per queue x market, before and after (agent-hours; predicted = share within the SLA deadline)")
-    common.show_table(trip.pairs, key="export_pairs", file_name="coverage_change.csv")
+    widgets.show_table(trip.pairs, key="export_pairs", file_name="coverage_change.csv")
     if trip.violations:
-        common.show_table(pd.DataFrame([{"constraint": v.constraint, "message": v.message}
+        widgets.show_table(pd.DataFrame([{"constraint": v.constraint, "message": v.message}
                                         for v in trip.violations]), key="export_violations",
                           file_name="violations.csv")
 
@@ -145,11 +147,11 @@ def render() -> None:
     op = common.require_operation(who)
     st.caption(common.data_caption(op))
     if not can(who, "export"):
-        common.empty_state("Export is not available for your role", "Ask a planner for the workbook.")
+        widgets.empty_state("Export is not available for your role", "Ask a planner for the workbook.")
         return
     found = _current_result(op)
     if found is None:
-        common.empty_state("No plan in this session yet",
+        widgets.empty_state("No plan in this session yet",
                            "Plan here, or run a plan on the Shift plan page and come back.",
                            icon=":material/calendar_month:")
         _plan_controls(op)
@@ -161,8 +163,8 @@ def render() -> None:
         result = dataclasses.replace(result, capacity=capacity)
         token = f"{token}+hiring{id(capacity)}"
         st.caption("The hiring plan from the Capacity & hiring page is included (Hiring plan sheet).")
-    st.caption(f"Plan from {common.plain(label)}: status {result.plan.status}, cost "
-               f"{common.fmt_money(result.plan.cost, result.operation.settings.currency)}")
+    st.caption(f"Plan from {fmt.plain(label)}: status {result.plan.status}, cost "
+               f"{fmt.fmt_money(result.plan.cost, result.operation.settings.currency)}")
     if st.session_state.get(RESULT_KEY) and st.button("Discard this plan", key="export_discard"):
         del st.session_state[RESULT_KEY]
         st.rerun()

@@ -7,6 +7,8 @@ import streamlit as st
 
 from planning.domain import Operation
 from ui import common
+from ui import widgets
+from ui import format as fmt
 
 PAGE = {"title": "Forecast", "icon": ":material/query_stats:", "section": "Planning", "order": 10}
 
@@ -114,7 +116,7 @@ def render() -> None:
     st.caption(common.data_caption(op))
     pairs = pd.DataFrame(op.pairs, columns=["queue", "market"])
     if pairs.empty:
-        common.empty_state("No volume history", "Upload inputs with a volume table on the Data page.")
+        widgets.empty_state("No volume history", "Upload inputs with a volume table on the Data page.")
         return
     c1, c2, c3 = st.columns([2, 2, 1])
     queue = c1.selectbox("Queue", sorted(pairs["queue"].unique()), key="forecast_queue")
@@ -128,11 +130,11 @@ def render() -> None:
 
     m1, m2, m3 = st.columns(3)
     m1.metric("Chosen model", choice["model"])
-    m2.metric(f"Forecast volume, next {weeks} weeks", common.fmt_number(forecast["forecast"].sum(), "items"))
+    m2.metric(f"Forecast volume, next {weeks} weeks", fmt.fmt_number(forecast["forecast"].sum(), "items"))
     scores = run.scores()
     mine = scores[scores["chosen"]] if len(scores) else scores
     m3.metric("Backtest MASE (vs weekly naive = 1)", f"{mine['mase'].iloc[0]:.2f}" if len(mine) else "–")
-    st.info(f"**Why {choice['model']}:** {common.plain(choice['reason'])}", icon=":material/lightbulb:")
+    st.info(f"**Why {choice['model']}:** {fmt.plain(choice['reason'])}", icon=":material/lightbulb:")
 
     history = op.volume[(op.volume["queue"] == queue) & (op.volume["market"] == market)]
     history = history[history["timestamp"] >= history["timestamp"].max() - pd.Timedelta(weeks=HISTORY_WEEKS)]
@@ -143,9 +145,9 @@ def render() -> None:
                "prediction intervals. Red spans: known events (from the inputs) and public holidays; in the "
                "forecast their factor is applied on top of the model's baseline, in the history they "
                "were divided out before fitting.")
-    common.show_chart(_fan_chart(history, forecast, marks, interval), key="forecast_fan")
+    widgets.show_chart(_fan_chart(history, forecast, marks, interval), key="forecast_fan")
     for message in run.warnings["message"]:
-        st.warning(common.plain(message), icon=":material/warning:")
+        st.warning(fmt.plain(message), icon=":material/warning:")
 
     # A radio, not st.tabs: tabs jump back to the first one when a widget inside reruns the page.
     section = st.radio("Show", SECTIONS, horizontal=True, key="forecast_section", label_visibility="collapsed")
@@ -160,7 +162,7 @@ def render() -> None:
                                 "calibrated_coverage_95": "95% coverage (share)"}).sort_values("MASE")
             st.caption("Rolling-origin backtest: 3 origins a week apart, horizon = the weeks ahead. MASE < 1 "
                        "beats the weekly seasonal naive. Coverage uses intervals calibrated on the other origins.")
-            common.show_table(table, key="forecast_backtest", file_name=f"backtest_{queue}_{market}.csv")
+            widgets.show_table(table, key="forecast_backtest", file_name=f"backtest_{queue}_{market}.csv")
     elif section == SECTIONS[1]:
         c4, c5 = st.columns(2)
         unit = c4.radio("Period", ["week", "month"], horizontal=True, key="forecast_lr_unit")
@@ -169,10 +171,10 @@ def render() -> None:
         frame = weekly if unit == "week" else monthly
         st.caption("Daily model with trend, weekday and yearly seasonality, holidays and events; whole "
                    "weeks / months only. Bands: 80% / 95% from simulated paths.")
-        common.show_chart(_long_chart(frame, unit), key="forecast_lr_chart")
+        widgets.show_chart(_long_chart(frame, unit), key="forecast_lr_chart")
         for message in lr_warnings["message"]:
-            st.warning(common.plain(message), icon=":material/warning:")
+            st.warning(fmt.plain(message), icon=":material/warning:")
     else:
         st.caption("forecast = baseline (model) × holiday factor × event factor; volumes in items per interval.")
         rows = forecast.merge(components, on=["timestamp", "queue", "market"])
-        common.show_table(rows, key="forecast_rows", file_name=f"forecast_{queue}_{market}.csv")
+        widgets.show_table(rows, key="forecast_rows", file_name=f"forecast_{queue}_{market}.csv")

@@ -9,6 +9,8 @@ import streamlit as st
 
 from planning.domain import Operation
 from ui import common
+from ui import widgets
+from ui import format as fmt
 
 PAGE = {"title": "Monitor", "icon": ":material/monitor_heart:", "section": "Planning", "order": 60}
 
@@ -56,7 +58,7 @@ def _monitor(digest: str, who: str, actuals_key: str, plan_key: str, _op, _actua
 @st.cache_data(show_spinner="Re-forecasting the rest of the day…", max_entries=8)
 def _intraday(digest: str, who: str, actuals_key: str, plan_key: str, now: pd.Timestamp, _op, _forecast,
               _actuals, _allocation):
-    from planning.monitor_intraday import intraday
+    from planning.monitor.intraday import intraday
 
     return intraday(_op, _forecast, _actuals, now, allocation=_allocation)
 
@@ -81,19 +83,19 @@ def _tiles(kpis: pd.DataFrame, currency: str) -> None:
 
     st.caption(f"Last day in the actuals: {last['period_start']:%a %Y-%m-%d} (UTC); deltas against the day before.")
     c = st.columns(6)
-    c[0].metric("Manual incoming", common.fmt_number(last["manual_incoming"], "items"),
+    c[0].metric("Manual incoming", fmt.fmt_number(last["manual_incoming"], "items"),
                 delta=f"{last['volume_bias']:+.1%} vs forecast" if pd.notna(last["volume_bias"]) else None,
                 delta_color="off", help="Items reaching human review; delta = (actual - forecast) / forecast.")
-    c[1].metric("Automation rate", common.fmt_share(last["automation_rate"]), delta=delta("automation_rate"),
+    c[1].metric("Automation rate", fmt.fmt_share(last["automation_rate"]), delta=delta("automation_rate"),
                 help="1 - manual incoming / total incoming.")
-    c[2].metric("SLA attainment", common.fmt_share(last["sla_attainment"]),
+    c[2].metric("SLA attainment", fmt.fmt_share(last["sla_attainment"]),
                 delta=f"{last['sla_gap'] * 100:+.1f} pp vs target" if pd.notna(last["sla_gap"]) else None,
                 help="Solved-weighted share within the SLA deadline, against the solved-weighted target.")
-    c[3].metric("AHT vs plan", common.fmt_share(last["aht_vs_plan"]), delta=delta("aht_vs_plan"),
+    c[3].metric("AHT vs plan", fmt.fmt_share(last["aht_vs_plan"]), delta=delta("aht_vs_plan"),
                 delta_color="inverse", help="Handled seconds / planned seconds - 1.")
-    c[4].metric("Occupancy", common.fmt_share(last["occupancy"]), delta=delta("occupancy"), delta_color="off",
+    c[4].metric("Occupancy", fmt.fmt_share(last["occupancy"]), delta=delta("occupancy"), delta_color="off",
                 help="Handled hours / staffed agent hours.")
-    c[5].metric("Cost per solved item", common.fmt_money(last["cost_per_solved"], currency, 2),
+    c[5].metric("Cost per solved item", fmt.fmt_money(last["cost_per_solved"], currency, 2),
                 delta=delta("cost_per_solved", 1.0, currency), delta_color="inverse",
                 help="Paid cost of staffed agents (shrinkage, night premium) / manual items solved.")
 
@@ -142,7 +144,7 @@ def _intraday_view(op, forecast, actuals, result, allocation, digest, who, actua
     hour = c2.slider("Actuals up to (UTC hour)", 1, 23, 12, key="monitor_intraday_hour")
     now = pd.Timestamp(day) + pd.Timedelta(hours=hour)
     if forecast is None or forecast[forecast["timestamp"] >= now].empty:
-        common.empty_state("No forecast after this time", "Pick an earlier day or hour.")
+        widgets.empty_state("No forecast after this time", "Pick an earlier day or hour.")
         return
     res = _intraday(digest, who, actuals_key, plan_key, now, op, forecast, actuals, allocation)
     f = res.factors.sort_values("factor_today", ascending=False)
@@ -163,8 +165,8 @@ def _intraday_view(op, forecast, actuals, result, allocation, digest, who, actua
         tooltip=[alt.Tooltip("timestamp:T", format="%H:%M", title="Interval (UTC)"), "site", "vendor",
                  alt.Tooltip("gap_headcount:Q", format="+.1f", title="Headcount (agents)"),
                  alt.Tooltip("gap_agents:Q", format="+.1f", title="Productive agents")]).properties(height=220)
-    common.show_chart(chart, key="monitor_gap_chart")
-    common.show_table(_rounded(today, 2), "monitor_gap", "staffing_gap_today.csv")
+    widgets.show_chart(chart, key="monitor_gap_chart")
+    widgets.show_table(_rounded(today, 2), "monitor_gap", "staffing_gap_today.csv")
 
 
 def render() -> None:
@@ -180,17 +182,17 @@ def render() -> None:
     elif loaded.source == "sample":
         name, data = "actuals.csv.gz", None
     else:
-        common.empty_state("No actuals yet", "Upload an actuals file above (one row per interval and queue x "
+        widgets.empty_state("No actuals yet", "Upload an actuals file above (one row per interval and queue x "
                            "market, optionally per site).", icon=":material/upload_file:")
         return
     actuals_key = f"{loaded.digest}:{name}:{len(data) if data else 0}:{hash(data) if data else 0}"
     actuals, problems = _actuals(actuals_key, who.label, name, data, op, loaded.operation)
     if actuals is None:
         for p in problems.itertuples(index=False):
-            common.error_box(p)
+            widgets.error_box(p)
         return
     if actuals.empty:
-        common.empty_state("No actuals for what you may see", "The actuals have no rows for your queues, "
+        widgets.empty_state("No actuals for what you may see", "The actuals have no rows for your queues, "
                            "markets or sites.")
         return
     span = actuals["timestamp"].max() - op.history_end
@@ -218,8 +220,8 @@ def render() -> None:
         pick = st.selectbox("Drill down into alert", alerts["id"].tolist(), key="monitor_alert_pick",
                             format_func=lambda i: f"#{i} {alerts.set_index('id').loc[i, 'message']}")
         breakdown = result.breakdowns[pick]
-        common.show_chart(_breakdown_chart(breakdown), key="monitor_breakdown_chart")
-        common.show_table(_rounded(breakdown, 3), "monitor_breakdown", f"alert_{pick}_breakdown.csv")
+        widgets.show_chart(_breakdown_chart(breakdown), key="monitor_breakdown_chart")
+        widgets.show_table(_rounded(breakdown, 3), "monitor_breakdown", f"alert_{pick}_breakdown.csv")
 
     st.subheader("Trend against the forecast")
     pairs = sorted(set(zip(result.pairs["queue"], result.pairs["market"])))
@@ -228,10 +230,10 @@ def render() -> None:
     queue, market = st.selectbox("Queue x market", pairs, index=default, key="monitor_pair",
                                  format_func=lambda p: f"{p[0]} x {p[1]}" + (" (alert)" if p in flagged else ""))
     if result.pairs["forecast"].notna().any():
-        common.show_chart(_trend(result, alerts, queue, market, op.settings.interval_minutes), key="monitor_trend")
+        widgets.show_chart(_trend(result, alerts, queue, market, op.settings.interval_minutes), key="monitor_trend")
         st.caption("Orange: actual; dashed: forecast; bands: 80% and 95% prediction intervals; red: flagged.")
     else:
-        common.empty_state("No forecast over the actuals", "The actuals lie inside the history, so there is no "
+        widgets.empty_state("No forecast over the actuals", "The actuals lie inside the history, so there is no "
                            "forecast to compare them with.")
 
     st.subheader("KPIs")
@@ -239,7 +241,7 @@ def render() -> None:
     level = c1.selectbox("By", list(LEVEL_LABELS), format_func=LEVEL_LABELS.get, key="monitor_level")
     period = c2.radio("Period", ["day", "week"], horizontal=True, key="monitor_period")
     table = result.kpis[(result.kpis["level"] == level) & (result.kpis["period"] == period)]
-    common.show_table(_rounded(table.drop(columns=["period", "level"]), 4), "monitor_kpis", f"kpis_{level}_{period}.csv")
+    widgets.show_table(_rounded(table.drop(columns=["period", "level"]), 4), "monitor_kpis", f"kpis_{level}_{period}.csv")
     with st.expander("KPI formulas"):
         from planning.monitor import KPI_FORMULAS
 

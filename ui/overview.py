@@ -14,6 +14,8 @@ import streamlit as st
 from planning import overview as figures
 from planning.domain import Operation
 from ui import common
+from ui import widgets
+from ui import format as fmt
 
 PAGE = {"title": "Overview", "icon": ":material/dashboard:", "section": "Leadership", "order": 0,
         "default": True}
@@ -38,12 +40,12 @@ def _concentration(digest: str, who: str, _op: Operation) -> pd.DataFrame:
 def _headline(op: Operation, weekly: pd.DataFrame, conc: pd.DataFrame, sites: pd.DataFrame) -> None:
     last = weekly[weekly["week_start"] == weekly["week_start"].max()] if not weekly.empty else weekly
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Volume, last full week (items)", common.fmt_number(last["volume"].sum()))
-    c2.metric("Workload, last full week (hours)", common.fmt_number(last["workload_hours"].sum()),
+    c1.metric("Volume, last full week (items)", fmt.fmt_number(last["volume"].sum()))
+    c2.metric("Workload, last full week (hours)", fmt.fmt_number(last["workload_hours"].sum()),
               help="Volume x AHT: handling hours before shrinkage and occupancy.")
     c3.metric("Sites / vendors", f"{len(op.sites)} / {len(op.vendors)}",
-              help=f"Max headcount {common.fmt_number(sites['max_headcount'].sum(), 'agents')} in total.")
-    c4.metric("Workload on single-site pairs", common.fmt_share(figures.workload_share_single_site(conc)),
+              help=f"Max headcount {fmt.fmt_number(sites['max_headcount'].sum(), 'agents')} in total.")
+    c4.metric("Workload on single-site pairs", fmt.fmt_share(figures.workload_share_single_site(conc)),
               help="Share of weekly workload hours in queue x market pairs only one site is certified for.")
 
 
@@ -53,13 +55,13 @@ def _plan_section(op: Operation, who: str) -> None:
     plan = getattr(result, "plan", None)
     kpis = getattr(result, "kpis", None) or {}
     if plan is None or not kpis:
-        common.empty_state("No plan yet",
+        widgets.empty_state("No plan yet",
                            "Open **Plan** (Planning section) to compute the shift plan; staffed capacity, "
                            "SLA risk and cost by vendor then appear here.", icon=":material/event_note:")
         return
     currency = kpis.get("currency", op.settings.currency)
     start = plan.coverage["timestamp"].min() if len(plan.coverage) else None
-    st.caption(f"Plan from {common.fmt_utc(start)} for {common.BASELINE_WEEKS} week · solver "
+    st.caption(f"Plan from {fmt.fmt_utc(start)} for {common.BASELINE_WEEKS} week · solver "
                f"{plain_status(plan)} · times in UTC")
     attain = pd.DataFrame(kpis.get("attainment") or [])
     at_risk = 0
@@ -68,16 +70,16 @@ def _plan_section(op: Operation, who: str) -> None:
         attain["at_risk"] = judged < attain["target"] - 1e-9
         at_risk = int(attain["at_risk"].sum())
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Cost this week", common.fmt_money(kpis.get("cost"), currency))
-    c2.metric("Paid hours", common.fmt_number(kpis.get("paid_hours"), "h"))
-    c3.metric("Unmet demand", common.fmt_number(kpis.get("unmet_agent_hours"), "agent-h", digits=1))
+    c1.metric("Cost this week", fmt.fmt_money(kpis.get("cost"), currency))
+    c2.metric("Paid hours", fmt.fmt_number(kpis.get("paid_hours"), "h"))
+    c3.metric("Unmet demand", fmt.fmt_number(kpis.get("unmet_agent_hours"), "agent-h", digits=1))
     c4.metric("Queue x market pairs at SLA risk", f"{at_risk} of {len(attain)}",
               help="Simulated attainment (predicted where no simulation) below the SLA target.")
     left, right = st.columns(2)
     with left:
         st.markdown("**Cost by vendor**")
         by_vendor = plan.cost_by_site.groupby("vendor", as_index=False)[["cost", "paid_hours"]].sum()
-        common.show_chart(alt.Chart(by_vendor).mark_bar().encode(
+        widgets.show_chart(alt.Chart(by_vendor).mark_bar().encode(
             x=alt.X("cost:Q", title=f"Cost this week ({currency})"),
             y=alt.Y("vendor:N", sort="-x", title=None),
             tooltip=[alt.Tooltip("vendor:N"), alt.Tooltip("cost:Q", format=",.0f", title=f"cost ({currency})"),
@@ -89,7 +91,7 @@ def _plan_section(op: Operation, who: str) -> None:
                                "timezone": op.sites[s].timezone, "cap": op.sites[s].max_headcount}
                               for s, n in (kpis.get("headcount_by_site") or {}).items() if s in op.sites])
         if not heads.empty:
-            common.show_chart(alt.Chart(heads).mark_bar().encode(
+            widgets.show_chart(alt.Chart(heads).mark_bar().encode(
                 x=alt.X("headcount:Q", title="Agents on the busiest day"),
                 y=alt.Y("site:N", sort="-x", title=None), color=alt.Color("timezone:N", title="Site time zone"),
                 tooltip=["site", "vendor", "timezone", alt.Tooltip("headcount:Q", title="agents"),
@@ -97,7 +99,7 @@ def _plan_section(op: Operation, who: str) -> None:
     if not attain.empty:
         st.markdown("**SLA risk per queue x market** (target, predicted by the plan, simulated)")
         risk = attain.sort_values(["at_risk", "predicted"], ascending=[False, True])
-        common.show_table(risk, key="overview_sla", file_name="sla_risk.csv", column_config={
+        widgets.show_table(risk, key="overview_sla", file_name="sla_risk.csv", column_config={
             "target": st.column_config.NumberColumn("target", format="percent"),
             "predicted": st.column_config.NumberColumn("predicted", format="percent"),
             "simulated": st.column_config.NumberColumn("simulated", format="percent"),
@@ -127,27 +129,27 @@ def _alerts_section(op: Operation, result, who: str) -> None:
     st.markdown("**Open alerts from the operations monitor**")
     loaded = common.load_inputs()
     if loaded.source != "sample" or not (common.SAMPLE_DIR / "actuals.csv.gz").exists():
-        common.empty_state("No actuals for these inputs",
+        widgets.empty_state("No actuals for these inputs",
                            "Open **Monitor** to upload actuals; its open alerts then show on the Monitor page.")
         return
     try:
         alerts = _open_alerts(loaded.digest, who, op, result.forecast,
                               result.plan.allocation)
     except Exception as exc:  # the monitor must never take the Overview down
-        common.error_box(f"The monitor could not run ({type(exc).__name__}: {exc})",
+        widgets.error_box(f"The monitor could not run ({type(exc).__name__}: {exc})",
                          "Open the Monitor page for details.")
         return
     if alerts is None or alerts.empty:
         st.success("No open alerts in the last 24 hours of actuals.")
         return
     cols = [c for c in ["start", "end", "kind", "queue", "market", "site", "vendor", "message"] if c in alerts]
-    common.show_table(alerts[cols], key="overview_alerts", file_name="open_alerts.csv")
+    widgets.show_table(alerts[cols], key="overview_alerts", file_name="open_alerts.csv")
 
 
 def _demand_section(weekly: pd.DataFrame) -> None:
     st.subheader("Demand from history")
     if weekly.empty:
-        common.empty_state("No volume history in the selected weeks", "Choose more weeks, or check the volume "
+        widgets.empty_state("No volume history in the selected weeks", "Choose more weeks, or check the volume "
                            "table on the Data page.")
         return
     c1, c2 = st.columns(2)
@@ -162,12 +164,12 @@ def _demand_section(weekly: pd.DataFrame) -> None:
         tooltip=[alt.Tooltip("week_start:T", title="Week (UTC)"), f"{group}:N",
                  alt.Tooltip(f"{column}:Q", title=title, format=",.0f")],
     ).properties(height=300, title=f"{title} by {group}")
-    common.show_chart(chart, key="overview_demand_chart")
+    widgets.show_chart(chart, key="overview_demand_chart")
     totals = (weekly.groupby(group, as_index=False)[["volume", "workload_hours"]].sum()
               .sort_values("workload_hours", ascending=False))
     n_weeks = max(1, weekly["week_start"].nunique())
     totals = totals.assign(volume=totals["volume"] / n_weeks, workload_hours=totals["workload_hours"] / n_weeks)
-    common.show_table(totals.rename(columns={"volume": "volume (items/week, mean)",
+    widgets.show_table(totals.rename(columns={"volume": "volume (items/week, mean)",
                                              "workload_hours": "workload (hours/week, mean)"}),
                       key=f"overview_demand_{group}", file_name=f"demand-by-{group}.csv")
 
@@ -182,12 +184,12 @@ def _sites_section(sites: pd.DataFrame) -> None:
         tooltip=["site:N", "city:N", "zone:N", alt.Tooltip("max_headcount:Q", title="Max headcount (agents)"),
                  alt.Tooltip("productive_max:Q", title="Productive at cap (agents)", format=",.0f")],
     ).properties(height=max(120, 45 * data["vendor"].nunique()))
-    common.show_chart(chart, key="overview_sites_chart")
+    widgets.show_chart(chart, key="overview_sites_chart")
     shown = sites.drop(columns=["utc_offset_hours"]).rename(columns={
         "max_headcount": "max headcount (agents)", "min_headcount": "min headcount (agents)",
         "productive_max": "productive at cap (agents)", "hourly_cost": "hourly cost (per paid h)",
         "shrinkage": "shrinkage (share)", "utc_offset": "UTC offset"})
-    common.show_table(shown, key="overview_sites", file_name="sites.csv",
+    widgets.show_table(shown, key="overview_sites", file_name="sites.csv",
                       column_config={"productive at cap (agents)": st.column_config.NumberColumn(format="%.0f")})
 
 
@@ -198,9 +200,9 @@ def _concentration_section(conc: pd.DataFrame) -> None:
     only_risky = st.toggle("Only pairs where one site holds 50% or more", value=True, key="overview_risky_only")
     shown = conc[conc["top_site_share"] >= 0.5] if only_risky else conc
     if shown.empty:
-        common.empty_state("No concentrated pairs", "Every queue x market is spread over several sites.")
+        widgets.empty_state("No concentrated pairs", "Every queue x market is spread over several sites.")
         return
-    common.show_table(
+    widgets.show_table(
         shown, key="overview_concentration", file_name="concentration-risk.csv",
         column_config={
             "top_site_share": st.column_config.ProgressColumn("top site share", min_value=0, max_value=1,

@@ -7,12 +7,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from planning.diagnosis import explain, precheck
+from planning.shiftplan import explain, precheck
 from planning.domain import Operation, SlaKind
-from planning.requirements import RequirementsError, compute_requirements, seasonal_naive_forecast
+from planning.staffing import RequirementsError, compute_requirements, seasonal_naive_forecast
 from planning.shiftplan import PlanOptions
-from planning.solverproc import SolveJob
+from planning.jobs import SolveJob
 from ui import common
+from ui import widgets
+from ui import format as fmt
 
 PAGE = {"title": "Shift plan", "icon": ":material/calendar_month:", "section": "Planning", "order": 40}
 
@@ -62,15 +64,15 @@ def status_tiles(plan, currency: str) -> list[tuple[str, str, str]]:
     return [
         ("Status", plan.status, f"Solver status; method {plan.backend}"),
         (f"Cost ({currency})", compact(plan.cost),
-         f"{common.fmt_money(plan.cost, currency)} of paid agent hours over the plan horizon"),
-        ("Gap to bound", common.fmt_share(plan.gap, 2),
+         f"{fmt.fmt_money(plan.cost, currency)} of paid agent hours over the plan horizon"),
+        ("Gap to bound", fmt.fmt_share(plan.gap, 2),
          f"(objective - bound) / objective; LP bound of the objective (cost plus shortfall penalties) "
-         f"{common.fmt_money(plan.lp_bound, currency)}"),
-        ("Solve time", common.fmt_duration(plan.seconds), f"{plan.seconds:,.1f} s wall clock"),
+         f"{fmt.fmt_money(plan.lp_bound, currency)}"),
+        ("Solve time", fmt.fmt_duration(plan.seconds), f"{plan.seconds:,.1f} s wall clock"),
         ("Unmet (agent-h)", compact(plan.unmet_agent_hours),
-         f"{common.fmt_number(plan.unmet_agent_hours, 'agent-hours', 2)} of requirement not covered: "
+         f"{fmt.fmt_number(plan.unmet_agent_hours, 'agent-hours', 2)} of requirement not covered: "
          "live shortfall plus deferred work done after its deadline"),
-        ("Paid hours (h)", compact(paid), f"{common.fmt_number(paid, 'paid agent-hours')} over the plan horizon"),
+        ("Paid hours (h)", compact(paid), f"{fmt.fmt_number(paid, 'paid agent-hours')} over the plan horizon"),
     ]
 
 
@@ -194,7 +196,7 @@ def shift_table(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "date (local)": rows["date_local"], "shift": rows["shift"],
         "start (local)": rows["start_local"], "end (local)": rows["end_local"],
-        "start (UTC)": rows["start_utc"].map(common.fmt_utc), "end (UTC)": rows["end_utc"].map(common.fmt_utc),
+        "start (UTC)": rows["start_utc"].map(fmt.fmt_utc), "end (UTC)": rows["end_utc"].map(fmt.fmt_utc),
         "headcount (agents)": rows["headcount"], "paid (h/agent)": rows["paid_hours"],
     })
 
@@ -221,8 +223,8 @@ def _progress_panel() -> None:
     job: SolveJob = entry["job"]
     job.poll()
     if job.state == "running":
-        st.info(f"Solving… {common.fmt_duration(job.elapsed)} elapsed  \n"
-                + "  \n".join(common.plain(m) for m in job.messages[-4:]), icon=":material/hourglass_top:")
+        st.info(f"Solving… {fmt.fmt_duration(job.elapsed)} elapsed  \n"
+                + "  \n".join(fmt.plain(m) for m in job.messages[-4:]), icon=":material/hourglass_top:")
         if st.button("Cancel", key="plan_cancel", icon=":material/stop_circle:"):
             job.cancel()
             st.rerun()
@@ -234,7 +236,7 @@ def _progress_panel() -> None:
         _publish(job.result, job.simulation, entry["requirements"])
         st.rerun(scope="app")
     else:
-        common.error_box(f"The solve {job.state}: {job.error}",
+        widgets.error_box(f"The solve {job.state}: {job.error}",
                          "Try a longer time limit or fewer weeks." if job.state == "failed" else None)
         del st.session_state[JOB_KEY]
 
@@ -269,13 +271,13 @@ def render() -> None:
         with st.spinner("Computing requirements…"):
             req = _requirements(loaded.digest, who.label, weeks, SOURCES[source], op)
     except RequirementsError as exc:
-        common.error_box(str(exc), "Check the queue's SLA settings on the Data page.")
+        widgets.error_box(str(exc), "Check the queue's SLA settings on the Data page.")
         return
     pre = _precheck(loaded.digest, who.label, weeks, SOURCES[source], op, req)
     if len(pre):
         with st.expander(f"Pre-check: {len(pre)} capacity problems visible before solving", icon=":material/warning:"):
             for message in pre["message"].head(30):
-                st.markdown(f"- {common.plain(message)}")
+                st.markdown(f"- {fmt.plain(message)}")
     inputs = {"digest": loaded.digest, "who": who.label, "weeks": weeks, "source": source,
               "limit": limit, "tours": tours}
     if st.button("Solve", type="primary", key="plan_solve", icon=":material/play_arrow:"):
@@ -286,7 +288,7 @@ def render() -> None:
     if outcome is None or outcome["inputs"]["digest"] != loaded.digest:
         baseline = common.plan_result(op) if st.session_state.get(JOB_KEY) is None else None
         if baseline is None or getattr(baseline, "plan", None) is None:
-            common.empty_state("No plan yet", "Choose the weeks and press **Solve**. The solver runs in a "
+            widgets.empty_state("No plan yet", "Choose the weeks and press **Solve**. The solver runs in a "
                                "separate process; you can cancel it.", icon=":material/calendar_month:")
             return
         outcome = {"plan": baseline.plan, "requirements": baseline.requirements, "inputs": None}
@@ -296,12 +298,12 @@ def render() -> None:
     if outcome["inputs"] is not None and outcome["inputs"] != inputs:
         st.caption("Showing the last plan; the inputs above have changed since. Press Solve to refresh.")
     if not plan.ok:
-        common.error_box(f"No plan: solver status {plan.status}", "Try a longer time limit.")
+        widgets.error_box(f"No plan: solver status {plan.status}", "Try a longer time limit.")
         return
     currency = op.settings.currency
     _status_bar(plan, currency)
     for note in plan.messages:
-        st.caption(common.plain(note))
+        st.caption(fmt.plain(note))
 
     tab_cov, tab_short, tab_shifts, tab_cost, tab_sla = st.tabs(
         ["Coverage", "Shortfalls", "Shifts", "Cost", "SLA attainment"])
@@ -318,16 +320,16 @@ def render() -> None:
         kind = op.queues[q].sla_kind if q in op.queues else None
         long = coverage_long(cov, req, axis_zone, None if kind is None else kind is SlaKind.deferred)
         for i, chart in enumerate(_coverage_charts(long, op.settings.interval_minutes, axis_zone)):
-            common.show_chart(chart, key=f"plan_heatmap_{i}")
+            widgets.show_chart(chart, key=f"plan_heatmap_{i}")
     with tab_short:
         found = explain(op, req, plan)
         if not len(found):
             st.success("Every requirement is covered.", icon=":material/check_circle:")
         else:
             for message in found["message"]:
-                st.markdown(f"- {common.plain(message)}")
-            table = found.assign(start=found["start"].map(common.fmt_utc), end=found["end"].map(common.fmt_utc))
-            common.show_table(table.rename(columns={"peak_agents": "peak short (agents)",
+                st.markdown(f"- {fmt.plain(message)}")
+            table = found.assign(start=found["start"].map(fmt.fmt_utc), end=found["end"].map(fmt.fmt_utc))
+            widgets.show_table(table.rename(columns={"peak_agents": "peak short (agents)",
                                                     "agent_hours": "unmet (agent-h)"}),
                               key="plan_shortfalls", file_name="shortfalls.csv",
                               column_config={"message": None})  # listed above; kept in the CSV
@@ -339,17 +341,17 @@ def render() -> None:
             site = st.selectbox("Site", sites, key="plan_site")
             rows = plan.shifts[plan.shifts["site"] == site]
             tz = op.sites[site].timezone
-            common.show_chart(_timeline(rows, tz), key="plan_timeline")
-            st.caption(f"{common.plain(site)} ({common.plain(op.sites[site].vendor)}), local time {tz}")
-            common.show_table(shift_table(rows), key="plan_shifts", file_name=f"shifts_{site}.csv")
+            widgets.show_chart(_timeline(rows, tz), key="plan_timeline")
+            st.caption(f"{fmt.plain(site)} ({fmt.plain(op.sites[site].vendor)}), local time {tz}")
+            widgets.show_table(shift_table(rows), key="plan_shifts", file_name=f"shifts_{site}.csv")
     with tab_cost:
-        common.show_chart(_cost_chart(plan.cost_by_site, currency), key="plan_cost")
-        common.show_table(cost_table(plan.cost_by_site, currency), key="plan_cost_table",
+        widgets.show_chart(_cost_chart(plan.cost_by_site, currency), key="plan_cost")
+        widgets.show_table(cost_table(plan.cost_by_site, currency), key="plan_cost_table",
                           file_name="cost_by_site.csv")
     with tab_sla:
         sla = plan.queues.copy()
         for col in ("target", "predicted", "simulated"):
-            sla[col] = sla[col].map(common.fmt_share)
+            sla[col] = sla[col].map(fmt.fmt_share)
         st.caption("Predicted: the model's fluid FIFO / Erlang view of the plan. Simulated: the "
                    "discrete-event simulator running the planned agents (3 replications).")
-        common.show_table(sla, key="plan_sla", file_name="attainment.csv")
+        widgets.show_table(sla, key="plan_sla", file_name="attainment.csv")

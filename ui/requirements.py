@@ -6,8 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from planning.domain import Operation
-from planning.requirements import RequirementsError, compute_requirements, seasonal_naive_forecast
+from planning.staffing import RequirementsError, compute_requirements, seasonal_naive_forecast
 from ui import common
+from ui import widgets
+from ui import format as fmt
 
 PAGE = {"title": "Requirements", "icon": ":material/grid_on:", "section": "Planning", "order": 30}
 
@@ -59,10 +61,10 @@ def render() -> None:
         with st.spinner("Computing requirements…"):
             req = _requirements(loaded.digest, who.label, int(weeks), SOURCES[source], METHODS[method], op)
     except RequirementsError as exc:
-        common.error_box(str(exc), "Check the queues table (SLA targets and deadlines) and the volume.")
+        widgets.error_box(str(exc), "Check the queues table (SLA targets and deadlines) and the volume.")
         return
     if req.empty:
-        common.empty_state("No requirements", "The forecast has no rows for the queues you may see.")
+        widgets.empty_state("No requirements", "The forecast has no rows for the queues you may see.")
         return
     pairs = req[["queue", "market"]].drop_duplicates().sort_values(["queue", "market"])
     c4, c5 = st.columns(2)
@@ -81,14 +83,14 @@ def render() -> None:
            else f"{q.sla_target:.0%} within {q.sla_within_hours:g} h")
     hours = op.settings.interval_minutes / 60.0
     m1, m2, m3 = st.columns(3)
-    m1.metric("Peak requirement", common.fmt_number(rows["required_agents"].max(), "agents", 1))
-    m2.metric("Agent hours", common.fmt_number(rows["required_agents"].sum() * hours, "h"),
+    m1.metric("Peak requirement", fmt.fmt_number(rows["required_agents"].max(), "agents", 1))
+    m2.metric("Agent hours", fmt.fmt_number(rows["required_agents"].sum() * hours, "h"),
               help="Productive agent hours; divide by (1 - shrinkage) for paid hours.")
-    m3.metric("Workload", common.fmt_number(rows["workload_hours"].sum(), "h"),
+    m3.metric("Workload", fmt.fmt_number(rows["workload_hours"].sum(), "h"),
               help="Volume x AHT, before occupancy.")
-    common.show_chart(_heatmap(rows, op.settings.interval_minutes,
+    widgets.show_chart(_heatmap(rows, op.settings.interval_minutes,
                                f"Required productive agents, {queue} · {market} ({q.sla_kind.value}: {sla})"),
                       key="requirements_heatmap")
     table = req.copy()
     table["timestamp"] = table["timestamp"].dt.strftime("%Y-%m-%d %H:%M UTC")
-    common.show_table(table, key="requirements", file_name="requirements.csv", height=300)
+    widgets.show_table(table, key="requirements", file_name="requirements.csv", height=300)

@@ -55,7 +55,7 @@ def _site_exits(items: list[str], sites) -> dict | str:
 
 def run(args: argparse.Namespace) -> int:
     from planning.capacity import plan_capacity, write_excel
-    from planning.capacity_demand import fallback_weekly_volume, horizon_weeks, long_range_weekly_volume
+    from planning.capacity import fallback_weekly_volume, horizon_weeks, long_range_weekly_volume
 
     if not 1 <= args.months <= 24:
         print("--months must be between 1 and 24", file=sys.stderr)

@@ -40,9 +40,10 @@ def _problems(report) -> None:
 
 
 def _load_actuals(args, op):
-    from planning.inputs import Limits, read_tables
+    from planning.inputs import Limits
+    from planning.inputs import read_tables
     from planning.monitor import load_actuals, validate_actuals
-    from planning.validation import ValidationReport
+    from planning.inputs import ValidationReport
 
     if args.actuals is not None:
         if not args.actuals.exists():
@@ -128,7 +129,7 @@ def run(args) -> int:
         return EXIT_PROBLEMS
     intraday = None
     if args.now:
-        from planning.monitor_intraday import intraday as reforecast
+        from planning.monitor.intraday import intraday as reforecast
 
         try:
             now = pd.Timestamp(args.now)

@@ -49,7 +49,7 @@ def _err(message: str) -> None:
 
 
 def _forecast(op, weeks: int, start: pd.Timestamp | None, naive: bool) -> pd.DataFrame:
-    from planning.requirements import seasonal_naive_forecast
+    from planning.staffing import seasonal_naive_forecast
 
     lead = 0
     if start is not None:
@@ -115,11 +115,11 @@ def write_workbook(path: Path, plan, diagnosis: pd.DataFrame) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from planning.diagnosis import explain, precheck
+    from planning.shiftplan import explain, precheck
     from planning.inputs import load_operation
-    from planning.requirements import RequirementsError, compute_requirements
+    from planning.staffing import RequirementsError, compute_requirements
     from planning.shiftplan import PlanOptions
-    from planning.solverproc import SolveJob
+    from planning.jobs import SolveJob
 
     if args.weeks is not None and not 1 <= args.weeks <= 8:
         _err("--weeks must be between 1 and 8")

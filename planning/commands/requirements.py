@@ -35,7 +35,7 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from planning.inputs import load_operation
-    from planning.requirements import (INLINE_MODEL, RequirementsError, compute_requirements,
+    from planning.staffing.requirements import (INLINE_MODEL, RequirementsError, compute_requirements,
                                        seasonal_naive_forecast as seasonal_naive)
 
     if args.weeks is not None and not 1 <= args.weeks <= 26:

@@ -86,11 +86,11 @@ def _fail(message: str, code: int = EXIT_PROBLEMS) -> int:
 
 def _levers(args):
     """(label, levers, settings dict) from --scenario and --lever."""
-    from planning.levers import parse_lever
+    from planning.scenarios import parse_lever
 
     label, levers, settings = "Base plan", [], {}
     if args.scenario:
-        from planning.store import Store
+        from planning.scenarios import Store
 
         scenario = Store(args.db).find(args.scenario)
         label, levers = scenario.name, list(scenario.levers)
@@ -136,7 +136,7 @@ def _summary_lines(summary: dict, check: list, wrote: list[str], seconds: float)
 def _capacity(result, months: float, demand: str):
     """The hiring plan for ``months`` ahead, its scheduling efficiency learned from this plan."""
     from planning.capacity import plan_capacity
-    from planning.capacity_demand import fallback_weekly_volume, horizon_weeks, long_range_weekly_volume
+    from planning.capacity import fallback_weekly_volume, horizon_weeks, long_range_weekly_volume
 
     op = result.operation
     if demand == "history":
@@ -152,10 +152,10 @@ def run(args: argparse.Namespace) -> int:
 
     from planning.export import plan_summary, write_vendor_pack, write_workbook
     from planning.inputs import load_operation
-    from planning.levers import LeverError, explain
+    from planning.scenarios import LeverError, explain
     from planning.pipeline import run_pipeline
-    from planning.plancheck import check_plan
-    from planning.store import StoreError
+    from planning.shiftplan import check_plan
+    from planning.scenarios import StoreError
 
     t0 = time.perf_counter()
     if args.weeks is not None and not 1 <= args.weeks <= 8:

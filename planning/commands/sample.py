@@ -23,15 +23,15 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from planning import samplegen
+    from planning.sample import write as sample_write
 
     out_dir: Path = args.out_dir
     if out_dir.exists() and not out_dir.is_dir():
         print(f"{out_dir}: exists and is not a folder; give a folder path", file=sys.stderr)
         return EXIT_PROBLEMS
-    seed = samplegen.SEED if args.seed is None else args.seed
+    seed = sample_write.SEED if args.seed is None else args.seed
     try:
-        result = samplegen.write_sample(out_dir, seed=seed)
+        result = sample_write.write_sample(out_dir, seed=seed)
     except OSError as exc:
         print(f"{out_dir}: cannot write the sample ({exc.strerror or exc})", file=sys.stderr)
         return EXIT_PROBLEMS

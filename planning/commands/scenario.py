@@ -84,9 +84,9 @@ def _guarded(work):
     def run(args) -> int:
         from pydantic import ValidationError
 
-        from planning.levers import LeverError, explain
+        from planning.scenarios import LeverError, explain
         from planning.scenarios import ScenarioInputError
-        from planning.store import StoreError
+        from planning.scenarios import StoreError
 
         try:
             return work(args)
@@ -103,7 +103,7 @@ def _guarded(work):
 
 
 def _store(args):
-    from planning.store import Store
+    from planning.scenarios import Store
 
     return Store(args.db)
 
@@ -126,7 +126,7 @@ def _execute(store, scenario) -> dict:
 
 @_guarded
 def _save(args) -> int:
-    from planning.levers import parse_lever, parse_levers
+    from planning.scenarios import parse_lever, parse_levers
     from planning.scenarios import PlanSettings, Scenario
 
     levers = []
@@ -269,7 +269,7 @@ def _delete(args) -> int:
 
 
 def _kinds(args) -> int:
-    from planning.levers import LEVER_KINDS
+    from planning.scenarios import LEVER_KINDS
 
     for kind, cls in LEVER_KINDS.items():
         fields = []

@@ -22,7 +22,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from planning.template import format_markdown, write_template
+    from planning.inputs import format_markdown, write_template
 
     if args.format_markdown:
         print(format_markdown())

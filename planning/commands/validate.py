@@ -27,7 +27,8 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from planning.inputs import Limits, load_operation
+    from planning.inputs import Limits
+    from planning.inputs import load_operation
 
     limits = Limits() if args.max_uncompressed_mb is None else Limits(max_uncompressed_mb=args.max_uncompressed_mb)
     operation, report = load_operation(args.inputs, limits)

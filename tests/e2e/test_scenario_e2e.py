@@ -89,7 +89,7 @@ def metric(page, label: str) -> tuple[str, str]:
 
 
 def test_one_lever_scenario_changes_the_kpis_and_is_saved(tab, server, screenshots):
-    from planning.store import Store
+    from planning.scenarios import Store
 
     started = time.monotonic()
     queue = busiest_queue()

@@ -1,0 +1,16 @@
+"""Excel and CSV output: the plan workbook, vendor packs and their round trip, and the one
+neutralising helper for cells.
+
+Public names, loaded on first use (so that a child process importing one module, such as
+the HiGHS solver child, does not pull in the rest):
+"""
+from planning._lazy import lazy_exports
+
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "frames": ["shift_rows", "vendors"],
+    "layout": ["Col", "Layout", "NOTE_FONT", "finish_sheet", "sheet_text"],
+    "roundtrip": ["RoundTripError", "import_vendor_sheet"],
+    "safe": ["clean_text", "is_risky", "put", "safe_sheet_title"],
+    "workbook": ["build_workbook", "plan_summary", "vendor_pack_bytes", "vendor_sheet_titles",
+        "workbook_bytes", "write_vendor_pack", "write_workbook"],
+})

@@ -1,0 +1,257 @@
+"""Round trip: read a vendor's returned shift sheet and re-plan with its headcounts.
+
+A vendor gets its sheet (``planning.export.workbook``), edits the ``Headcount`` column and sends
+the workbook back.  ``import_vendor_sheet`` reads every site block of that vendor's sheet,
+lists each problem with its sheet and row, and - when there are none - fixes the plan's
+headcounts to the returned ones (rows the vendor deleted count as 0), re-solves the
+allocation of agents to queues (an LP: with every headcount fixed, the shift planner's
+model has only continuous variables left), and runs the same independent checker
+(``planning.shiftplan.check.check_plan``) on the result.  Headcount-only limits (site caps,
+contract minimums) are dropped from that LP so any returned roster gets a coverage
+answer; the checker reports what it breaks.
+
+Only ``Headcount`` is read; other edited cells raise a warning.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+from ortools.linear_solver import linear_solver_pb2, pywraplp
+
+from planning.shiftplan import Violation, check_plan
+
+KEY = ["site", "shift", "date_local"]
+
+
+class RoundTripError(ValueError):
+    """The returned file cannot be read as a vendor sheet (message says why)."""
+
+
+@dataclass
+class RoundTrip:
+    vendor: str
+    problems: list[str]
+    warnings: list[str] = field(default_factory=list)
+    changes: pd.DataFrame | None = None  # site, shift, date_local, planned, returned, delta
+    plan: object = None  # planning.shiftplan.planner.PlanResult with the returned headcounts
+    pairs: pd.DataFrame | None = None  # per queue x market: before vs after
+    violations: list[Violation] = field(default_factory=list)
+    cost_before: float = math.nan
+    cost_after: float = math.nan
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.plan is not None
+
+
+def _as_date(value):
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return pd.Timestamp(str(value)).date()
+    except (ValueError, TypeError):
+        return None
+
+
+def _whole(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(str(value).strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        return None
+    if math.isnan(number) or number < 0 or abs(number - round(number)) > 1e-9:
+        return None
+    return int(round(number))
+
+
+def _local_start(template, day: dt.date, tz: str) -> dt.time:
+    """When the shift really starts on ``day`` (after a spring-forward gap if it falls in one)."""
+    from planning.inputs import shift_utc_span
+
+    start, _ = shift_utc_span(day, template.start, template.paid_hours, tz)
+    return start.tz_convert(tz).time().replace(second=0, microsecond=0)
+
+
+def read_vendor_sheet(source, result, vendor: str | None = None) -> tuple[str, pd.DataFrame, list[str], list[str]]:
+    """(vendor, returned rows ``site, shift, date_local, headcount, row``, problems, warnings).
+
+    ``source``: a path, bytes or a binary file object holding the returned workbook (the
+    full plan workbook or the vendor's own).  ``vendor``: which vendor's sheet to read;
+    default the only vendor sheet in the file.
+    """
+    from planning.export.workbook import vendor_sheet_titles
+
+    if isinstance(source, (bytes, bytearray)):
+        source = io.BytesIO(source)
+    elif isinstance(source, (str, Path)):
+        source = Path(source)
+    try:
+        book = openpyxl.load_workbook(source, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a non-workbook
+        raise RoundTripError(f"not an .xlsx workbook ({type(exc).__name__}: {exc})") from None
+    titles = vendor_sheet_titles(result)
+    present = {v: t for v, t in titles.items() if t in book.sheetnames}
+    if vendor is None:
+        if len(present) != 1:
+            found = ", ".join(present) or "none"
+            raise RoundTripError(f"say which vendor's sheet to read (vendor sheets in the file: {found})")
+        vendor = next(iter(present))
+    if vendor not in present:
+        raise RoundTripError(f"the file has no sheet for vendor '{vendor}' (expected a sheet named "
+                             f"'{titles.get(vendor, vendor)}')")
+    ws = book[present[vendor]]
+    sites = {s for s, site in result.operation.sites.items() if site.vendor == vendor}
+    templates = {(t.site, t.shift): t for t in result.operation.shifts}
+    rows, problems, warnings = [], [], []
+    r, last = 1, ws.max_row
+    while r <= last:
+        header = [c.value for c in ws[r]]
+        if header and header[0] == "Site" and any(str(h or "").startswith("Headcount") for h in header):
+            col = {str(h).split(" (")[0].split(" [")[0]: j for j, h in enumerate(header) if h}
+            r += 1
+            while r <= last and ws.cell(r, 1).value not in (None, ""):
+                values = [c.value for c in ws[r]]
+                where = f"{ws.title}!row {r}"
+                site, shift = str(values[col["Site"]]), str(values[col["Shift"]])
+                day = _as_date(values[col["Local date"]])
+                heads = _whole(values[col["Headcount"]])
+                if site not in sites:
+                    problems.append(f"{where}: site '{site}' is not one of {vendor}'s sites")
+                elif (site, shift) not in templates:
+                    problems.append(f"{where}: site {site} has no shift '{shift}'")
+                elif day is None:
+                    problems.append(f"{where}: local date '{values[col['Local date']]}' is not a date")
+                elif heads is None:
+                    problems.append(f"{where}: headcount '{values[col['Headcount']]}' is not a whole "
+                                    "number of agents (0 or more)")
+                else:
+                    start = values[col["Local start"]]
+                    expected = _local_start(templates[(site, shift)], day, result.operation.sites[site].timezone)
+                    if isinstance(start, dt.time) and start.replace(second=0, microsecond=0) != expected:
+                        warnings.append(f"{where}: local start {start:%H:%M} differs from the shift's "
+                                        f"{expected:%H:%M}; only Headcount is read")
+                    rows.append({"site": site, "shift": shift, "date_local": day, "headcount": heads, "row": r})
+                r += 1
+        r += 1
+    frame = pd.DataFrame(rows, columns=[*KEY, "headcount", "row"])
+    dup = frame[frame.duplicated(KEY, keep=False)]
+    for key, g in dup.groupby(KEY):
+        problems.append(f"{ws.title}: rows {', '.join(map(str, g['row']))} repeat {key[0]} {key[1]} {key[2]}")
+    return vendor, frame, problems, warnings
+
+
+def replan_with_headcounts(op, requirements: pd.DataFrame, shifts: pd.DataFrame, time_limit: float = 60.0):
+    """The shift planner's answer with every ``headcount[site, shift, date]`` fixed to
+    ``shifts`` (missing = 0): the best allocation and its coverage, as a PlanResult.
+    Raises ``RoundTripError`` for a shift that is not in the planning horizon."""
+    from planning.shiftplan.planner import PlanOptions, _resolve, extract_result
+    from planning.shiftplan import build_model
+
+    t0 = time.perf_counter()
+    opts = _resolve(op, PlanOptions(time_limit_seconds=time_limit))
+    model = build_model(pywraplp.Solver.CreateSolver("SCIP"), op, requirements)
+    wanted = {(r.site, r.shift, _as_date(r.date_local)): int(r.headcount) for r in shifts.itertuples(index=False)}
+    known = {(x.site, x.shift, x.date_local) for x in model.instances}
+    outside = [k for k, h in wanted.items() if h > 0 and k not in known]
+    if outside:
+        site, shift, day = outside[0]
+        raise RoundTripError(f"{site} {shift} on {day} is outside the planning horizon")
+    proto = linear_solver_pb2.MPModelProto()
+    model.solver.ExportModelToProto(proto)
+    fixed = set()
+    for d, var in zip(model.decisions, model.decision_vars):
+        x = model.instances[d.instances[0]]
+        heads = float(wanted.get((x.site, x.shift, x.date_local), 0))
+        proto.variable[var.index()].lower_bound = proto.variable[var.index()].upper_bound = heads
+        fixed.add(var.index())
+    for var in proto.variable:
+        var.is_integer = False
+    for row in proto.constraint:  # rows on headcounts only: caps and minimums, left to the checker
+        if row.var_index and all(i in fixed for i in row.var_index):
+            row.lower_bound, row.upper_bound = -math.inf, math.inf
+    lp = pywraplp.Solver.CreateSolver("HIGHS_LP") or pywraplp.Solver.CreateSolver("GLOP")
+    error = lp.LoadModelFromProto(proto)
+    if error:
+        raise RuntimeError(f"could not load the fixed-headcount LP: {error}")
+    lp.SuppressOutput()
+    lp.SetSolverSpecificParametersAsString("output_flag = false\n")  # HiGHS banner would break --json
+    lp.SetTimeLimit(max(1, int(time_limit * 1000)))
+    code = lp.Solve()
+    if code != pywraplp.Solver.OPTIMAL:
+        return extract_result(model, op, requirements, "not_solved", time.perf_counter() - t0, math.nan,
+                              math.nan, math.nan, opts, {"method": "fixed-headcount LP"})
+    model.values = np.array([v.solution_value() for v in lp.variables()])
+    objective = lp.Objective().Value()
+    return extract_result(model, op, requirements, "optimal", time.perf_counter() - t0, objective, objective,
+                          math.nan, opts, {"method": "fixed-headcount LP"})
+
+
+def _pair_summary(before, after, hours: float) -> pd.DataFrame:
+    def per_pair(plan, tag):
+        cov = plan.coverage
+        g = cov.groupby(["queue", "market"])
+        out = pd.DataFrame({f"planned_agent_hours_{tag}": g["planned"].sum() * hours,
+                            f"shortfall_agent_hours_{tag}": g["shortfall"].sum() * hours})
+        if "required" in cov:
+            out["required_agent_hours"] = g["required"].sum() * hours
+        pred = plan.queues.set_index(["queue", "market"])["predicted"]
+        out[f"predicted_{tag}"] = pred
+        return out
+
+    merged = per_pair(before, "before").join(per_pair(after, "after").drop(columns=["required_agent_hours"],
+                                                                            errors="ignore"))
+    cols = ["required_agent_hours", "planned_agent_hours_before", "planned_agent_hours_after",
+            "shortfall_agent_hours_before", "shortfall_agent_hours_after", "predicted_before", "predicted_after"]
+    return merged.reset_index()[["queue", "market", *cols]]
+
+
+def import_vendor_sheet(source, result, vendor: str | None = None, time_limit: float = 60.0) -> RoundTrip:
+    """Read the vendor's returned sheet and, when it reads cleanly, re-plan and check it."""
+    from planning.shiftplan import simulate_plan
+
+    vendor, returned, problems, warnings = read_vendor_sheet(source, result, vendor)
+    trip = RoundTrip(vendor, problems, warnings, cost_before=float(result.plan.cost))
+    if problems:
+        return trip
+    plan_shifts = result.plan.shifts.copy()
+    plan_shifts["date_local"] = [_as_date(d) for d in plan_shifts["date_local"]]
+    mine = plan_shifts[plan_shifts["vendor"] == vendor]
+    merged = mine[[*KEY, "headcount"]].rename(columns={"headcount": "planned"}).merge(
+        returned[[*KEY, "headcount"]].rename(columns={"headcount": "returned"}), on=KEY, how="outer")
+    gone = merged[merged["returned"].isna()]
+    for r in gone.itertuples(index=False):
+        warnings.append(f"{r.site} {r.shift} {r.date_local}: row missing from the returned sheet; counted as 0")
+    merged = merged.fillna({"planned": 0, "returned": 0}).astype({"planned": int, "returned": int})
+    merged["delta"] = merged["returned"] - merged["planned"]
+    trip.changes = merged[merged["delta"] != 0].sort_values(KEY, ignore_index=True)
+    others = plan_shifts[plan_shifts["vendor"] != vendor][[*KEY, "headcount"]]
+    edited = pd.concat([others, merged[[*KEY, "returned"]].rename(columns={"returned": "headcount"})],
+                       ignore_index=True)
+    try:
+        plan = replan_with_headcounts(result.operation, result.requirements, edited, time_limit)
+    except RoundTripError as exc:
+        trip.problems.append(str(exc))
+        return trip
+    if plan.ok:
+        simulate_plan(result.operation, result.requirements, plan)
+        trip.violations = check_plan(result.operation, result.requirements, plan)
+        hours = result.operation.settings.interval_minutes / 60.0
+        if "interval_minutes" in result.requirements and len(result.requirements):
+            hours = float(result.requirements["interval_minutes"].iloc[0]) / 60.0
+        trip.pairs = _pair_summary(result.plan, plan, hours)
+        trip.cost_after = float(plan.cost)
+    else:
+        trip.problems.append(f"the allocation with the returned headcounts could not be solved ({plan.status})")
+    trip.plan = plan
+    return trip

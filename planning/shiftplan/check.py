@@ -1,0 +1,258 @@
+"""An independent checker: re-verify a finished plan against every hard constraint.
+
+Written from the rules (docs/shiftplan.md), not from the model: it rebuilds shift times
+with ``zoneinfo`` directly (not ``planning.inputs.timezones``), recomputes on-shift agents,
+productive capacity, backlogs and deadlines from the plan's frames, and compares.
+``check_plan`` returns a list of ``Violation``; an empty list means the plan is valid.
+
+Tolerance: ``TOL`` absolute on agent and work-hour quantities (solver round-off).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from planning.domain import Operation
+
+TOL = 1e-4
+
+
+@dataclass(frozen=True)
+class Violation:
+    constraint: str
+    message: str
+
+
+def _shift_start_utc(day: dt.date, start: dt.time, tz: str) -> pd.Timestamp:
+    """Local wall time -> UTC: the earlier instant if ambiguous; if in the spring-forward
+    gap, the first instant after the gap."""
+    zone = ZoneInfo(tz)
+    wall = dt.datetime.combine(day, start)
+    for fold in (0, 1):
+        aware = wall.replace(tzinfo=zone, fold=fold)
+        utc = aware.astimezone(dt.timezone.utc)
+        if utc.astimezone(zone).replace(tzinfo=None) == wall:
+            return pd.Timestamp(utc)
+    # gap: walk forward minute by minute to the first existing local time
+    probe = wall.replace(tzinfo=zone, fold=0).astimezone(dt.timezone.utc) - dt.timedelta(hours=3)
+    while probe.astimezone(zone).replace(tzinfo=None) < wall:
+        probe += dt.timedelta(minutes=1)
+    return pd.Timestamp(probe)
+
+
+def _grid(requirements: pd.DataFrame) -> tuple[pd.DatetimeIndex, int]:
+    minutes = int(requirements["interval_minutes"].iloc[0])
+    ts = pd.DatetimeIndex(requirements["timestamp"]).tz_convert("UTC")
+    return pd.date_range(ts.min(), ts.max(), freq=f"{minutes}min"), minutes
+
+
+def _on_shift(op: Operation, shifts: pd.DataFrame, times: pd.DatetimeIndex, minutes: int,
+              out: list[Violation]) -> tuple[dict, dict]:
+    """(site -> agents x covered share per interval, site -> agents touching each interval)."""
+    templates = {(s.site, s.shift): s for s in op.shifts}
+    n = len(times)
+    share, touching = defaultdict(lambda: np.zeros(n)), defaultdict(lambda: np.zeros(n))
+    t0 = times[0].value
+    step = minutes * 60 * 10**9
+    for row in shifts.itertuples(index=False):
+        template = templates.get((row.site, row.shift))
+        if template is None:
+            out.append(Violation("shift_template", f"{row.site} has no shift '{row.shift}'"))
+            continue
+        heads = row.headcount
+        if heads < 0 or abs(heads - round(heads)) > 1e-9:
+            out.append(Violation("integer_headcount", f"{row.site} {row.shift} {row.date_local}: headcount {heads}"))
+        day = row.date_local if isinstance(row.date_local, dt.date) else pd.Timestamp(row.date_local).date()
+        start = _shift_start_utc(day, template.start, op.sites[row.site].timezone)
+        end = start + pd.Timedelta(hours=template.paid_hours)
+        if abs((pd.Timestamp(row.start_utc) - start).total_seconds()) > 1 or \
+                abs((pd.Timestamp(row.end_utc) - end).total_seconds()) > 1:
+            out.append(Violation("shift_times", f"{row.site} {row.shift} {day}: UTC {row.start_utc}-"
+                                 f"{row.end_utc}, expected {start}-{end}"))
+        first = max(0, (start.value - t0) // step)
+        last = min(n - 1, (end.value - 1 - t0) // step)
+        for t in range(int(first), int(last) + 1):
+            lo, hi = max(t0 + t * step, start.value), min(t0 + (t + 1) * step, end.value)
+            if hi > lo:
+                share[row.site][t] += heads * (hi - lo) / step
+                touching[row.site][t] += heads
+    return share, touching
+
+
+def _shrinkage(op: Operation, times: pd.DatetimeIndex) -> dict:
+    out = {s: np.full(len(times), site.shrinkage) for s, site in op.sites.items()}
+    adj = op.site_adjustments
+    if adj is not None and len(adj) and "shrinkage" in adj:
+        for row in adj.to_dict("records"):
+            value = row.get("shrinkage")
+            if row["site"] in out and value is not None and not pd.isna(value):
+                inside = (times >= pd.Timestamp(row["start"])) & (times < pd.Timestamp(row["end"]))
+                out[row["site"]][np.asarray(inside)] = float(value)
+    return out
+
+
+def check_plan(op: Operation, requirements: pd.DataFrame, plan) -> list[Violation]:
+    """Every hard-constraint violation of ``plan`` (a PlanResult or anything with
+    ``shifts``, ``allocation`` and ``coverage`` frames)."""
+    out: list[Violation] = []
+    times, minutes = _grid(requirements)
+    n, hours = len(times), minutes / 60.0
+    pos = {ts: i for i, ts in enumerate(times)}
+    share, touching = _on_shift(op, plan.shifts, times, minutes, out)
+    shrink = _shrinkage(op, times)
+    alloc = plan.allocation
+    certified = {(c.site, c.queue, c.market) for c in op.certifications}
+
+    by_site = defaultdict(lambda: np.zeros(n))
+    severe = defaultdict(lambda: np.zeros(n))
+    by_pair = defaultdict(lambda: np.zeros(n))
+    per_site_pair = defaultdict(float)
+    for row in alloc.itertuples(index=False):
+        if row.agents < -TOL:
+            out.append(Violation("nonnegative_allocation", f"{row.site} {row.queue} {row.market} {row.timestamp}: {row.agents}"))
+        if (row.site, row.queue, row.market) not in certified and row.agents > TOL:
+            out.append(Violation("certification", f"{row.site} works {row.queue} {row.market} without certification"))
+        t = pos[pd.Timestamp(row.timestamp)]
+        by_site[row.site][t] += row.agents
+        by_pair[(row.queue, row.market)][t] += row.agents
+        per_site_pair[(row.site, row.queue, row.market)] += row.agents
+        if op.queues[row.queue].severe:
+            severe[row.site][t] += row.agents
+
+    for site, used in by_site.items():
+        productive = share[site] * (1 - shrink[site])
+        bad = np.flatnonzero(used > productive + TOL)
+        for t in bad[:5]:
+            out.append(Violation("site_capacity", f"{site} {times[t]}: {used[t]:.3f} allocated > "
+                                 f"{productive[t]:.3f} productive"))
+        limit = op.settings.wellness_severe_share_max
+        bad = np.flatnonzero(severe[site] > limit * productive + TOL)
+        for t in bad[:5]:
+            out.append(Violation("wellness_cap", f"{site} {times[t]}: {severe[site][t]:.3f} on severe > "
+                                 f"{limit:.0%} of {productive[t]:.3f}"))
+
+    _check_headcounts(op, plan.shifts, times, out)
+    _check_adjustments(op, touching, times, minutes, out)
+    _check_demand(op, requirements, plan.coverage, by_pair, times, pos, hours, out)
+    _check_concentration(op, per_site_pair, out)
+    return out
+
+
+def _check_headcounts(op, shifts, times, out):
+    if not len(shifts):
+        days = pd.DataFrame(columns=["site", "date_local", "headcount"])
+    else:
+        days = shifts.groupby(["site", "date_local"], as_index=False)["headcount"].sum()
+    for row in days.itertuples(index=False):
+        cap = op.sites[row.site].max_headcount
+        if row.headcount > cap:
+            out.append(Violation("daily_headcount_cap", f"{row.site} {row.date_local}: {row.headcount} > {cap}"))
+    end = times[-1]
+    for name, site in op.sites.items():
+        first = times[0].tz_convert(site.timezone).date()
+        last = end.tz_convert(site.timezone).date()
+        week = 0
+        while first + dt.timedelta(days=7 * week + 6) <= last:
+            block = {first + dt.timedelta(days=7 * week + j) for j in range(7)}
+            mine = days[(days["site"] == name) & days["date_local"].isin(block)]
+            agent_days = float(mine["headcount"].sum())
+            if agent_days > 5 * site.max_headcount:
+                out.append(Violation("weekly_agent_days_cap", f"{name} week {week}: {agent_days} agent-days"))
+            if agent_days < 5 * site.min_headcount:
+                out.append(Violation("contract_minimum", f"{name} week {week}: {agent_days:.0f} agent-days < "
+                                     f"5 x {site.min_headcount}"))
+            week += 1
+
+
+def _check_adjustments(op, touching, times, minutes, out):
+    adj = op.site_adjustments
+    if adj is None or not len(adj) or "max_headcount" not in adj:
+        return
+    step = pd.Timedelta(minutes=minutes)
+    for row in adj.to_dict("records"):
+        cap = row.get("max_headcount")
+        if cap is None or pd.isna(cap) or row["site"] not in touching:
+            continue
+        inside = (times + step > pd.Timestamp(row["start"])) & (times < pd.Timestamp(row["end"]))
+        on = touching[row["site"]][np.asarray(inside)]
+        if len(on) and on.max() > cap + TOL:
+            out.append(Violation("site_adjustment_cap", f"{row['site']}: {on.max():.0f} on shift during "
+                                 f"{row['start']}-{row['end']} > cap {cap}"))
+
+
+def _check_demand(op, requirements, coverage, by_pair, times, pos, hours, out):
+    cov = coverage.set_index(["queue", "market", "timestamp"])
+    for (q, m), g in requirements.groupby(["queue", "market"]):
+        queue = op.queues[q]
+        idx = [pos[pd.Timestamp(t)] for t in g["timestamp"]]
+        required, work = np.zeros(len(times)), np.zeros(len(times))
+        required[idx] = g["required_agents"].to_numpy(float)
+        work[idx] = g["workload_hours"].to_numpy(float)
+        planned = by_pair[(q, m)]
+        try:
+            rows = cov.loc[(q, m)].reindex(times)
+        except KeyError:
+            out.append(Violation("coverage_rows", f"{q} {m}: missing from the coverage frame"))
+            continue
+        if np.any(np.abs(rows["planned"].fillna(0).to_numpy() - planned) > 1e-3):
+            out.append(Violation("coverage_rows", f"{q} {m}: coverage 'planned' differs from the allocation"))
+        shortfall = rows["shortfall"].fillna(0).to_numpy()
+        if queue.sla_kind.value == "live":
+            bad = np.flatnonzero(planned + shortfall < required - 1e-3)
+            for t in bad[:5]:
+                out.append(Violation("live_coverage", f"{q} {m} {times[t]}: planned {planned[t]:.2f} + "
+                                     f"shortfall {shortfall[t]:.2f} < required {required[t]:.2f}"))
+            continue
+        # deferred: replay the FIFO backlog from the allocation
+        capacity = planned * queue.max_occupancy * hours
+        backlog, done_total, arrived_total = 0.0, np.zeros(len(times)), np.cumsum(work)
+        for t in range(len(times)):
+            done = min(capacity[t], backlog + work[t])
+            if capacity[t] > backlog + work[t] + 1e-3 * max(1.0, capacity[t]):
+                pass  # idle capacity is allowed (the allocation may exceed the work)
+            backlog = backlog + work[t] - done
+            done_total[t] = arrived_total[t] - backlog
+        late = rows["late_work_hours"].fillna(0).to_numpy() if "late_work_hours" in rows else \
+            shortfall * queue.max_occupancy * hours
+        for deadline, target in ((queue.sla_within_hours, queue.sla_target),
+                                 (queue.sla_rest_within_hours, 1.0)):
+            if not deadline:
+                continue
+            # items of interval tau are due at tau's start + H: check at the end of the last
+            # interval that ends by then (never before tau's own end)
+            per = int(math.floor(deadline / hours + 1e-9))
+            for tau in range(len(times)):
+                t = tau + max(per - 1, 0)
+                if t >= len(times):
+                    break
+                if work[tau] <= 1e-9:  # nothing arrived then: nothing to be late
+                    continue
+                earlier = arrived_total[tau] - work[tau]
+                due = earlier + target * work[tau]
+                if done_total[t] + late[t] < due - 1e-3 * max(1.0, due):
+                    out.append(Violation("deferred_deadline", f"{q} {m}: items of {times[tau]} done "
+                                         f"{done_total[t] - earlier:.2f} h of {work[tau]:.2f} h by {times[t]} "
+                                         f"+ reported late {late[t]:.2f} h < {target:.0%} (within {deadline} h)"))
+                    break
+
+
+def _check_concentration(op, per_site_pair, out):
+    limit = op.settings.concentration_max_share
+    if limit is None or limit >= 1:
+        return
+    totals = defaultdict(float)
+    sites = defaultdict(set)
+    for (s, q, m), v in per_site_pair.items():
+        totals[(q, m)] += v
+        sites[(q, m)].add(s)
+    for (s, q, m), v in per_site_pair.items():
+        certified = len(op.certified_sites(q, m))
+        if certified >= math.ceil(1 / limit - 1e-9) and v > limit * totals[(q, m)] + 1e-3:
+            out.append(Violation("concentration_limit", f"{s} carries {v / totals[(q, m)]:.0%} of {q} {m} "
+                                 f"> {limit:.0%}"))

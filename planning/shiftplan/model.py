@@ -1,0 +1,198 @@
+"""The shift planner's MIP: its data (shift instances, decisions, variables) and the grid (built by
+:mod:`planning.shiftplan.build`; solved by :mod:`planning.shiftplan.planner`).
+
+Units: agents are productive agents (after shrinkage) present in an interval; work is in
+hours of handling; ``interval_hours`` is the grid step in hours; cost is currency.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+from ortools.linear_solver import pywraplp
+
+from planning.domain import Operation, Site
+from planning.inputs import shift_utc_coverage
+
+# Shortfall penalty per agent-hour = factor x (10 - priority) x the dearest productive
+# agent-hour of the operation: priority 1 is worth 36x the dearest hour, priority 9 4x.
+# High enough that covering a thin peak with a whole shift is preferred (a 9 h shift for
+# one half-hour is 18x), low enough to keep the LP well scaled.
+SHORTFALL_PENALTY_FACTOR = 4.0
+# Agents working a shift on one day count once against the site's daily headcount; a
+# contract week is five working days per agent.
+WORKING_DAYS_PER_WEEK = 5
+EPS = 1e-9
+
+
+@dataclass
+class ShiftInstance:
+    """One site-local shift template on one local date, mapped onto the UTC grid."""
+
+    site: str
+    shift: str
+    date_local: dt.date
+    start_local: dt.time
+    paid_hours: float
+    cover: dict[int, float]  # interval index -> share of the interval covered (0-1]
+    cost: float  # cost of one agent for the covered part of the horizon [currency]
+    paid_hours_in_horizon: float
+    night_hours_in_horizon: float
+
+
+@dataclass
+class Decision:
+    """One integer decision: agents on a set of shift instances (a day shift or a tour)."""
+
+    name: str
+    site: str
+    shift: str
+    instances: list[int]
+    week: int | None = None
+    first_day: dt.date | None = None
+
+
+@dataclass
+class PlanModel:
+    solver: pywraplp.Solver
+    op: Operation
+    times: pd.DatetimeIndex
+    interval_hours: float
+    pairs: list[tuple[str, str]]
+    instances: list[ShiftInstance]
+    decisions: list[Decision]
+    decision_vars: list
+    agents: dict  # (site, queue, market, t) -> var
+    short: dict  # (queue, market, t) -> var   live shortfall [agents]
+    late: dict  # (queue, market, t) -> var    deferred late work [work hours]
+    backlog: dict  # (queue, market, t) -> var [work hours]
+    required: dict  # (queue, market) -> np.ndarray required agents per interval
+    workload: dict  # (queue, market) -> np.ndarray work hours arriving per interval
+    shrinkage: dict  # site -> np.ndarray shrinkage per interval
+    penalty: dict  # (queue, market) -> penalty per agent-hour short
+    cost_terms: list = field(default_factory=list)
+    penalty_terms: list = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @cached_property
+    def _tnames(self) -> list[str]:
+        return [_tname(x) for x in self.times]
+
+    def tname(self, t: int) -> str:
+        """The name of interval ``t`` in variable and row names (formatted once per model:
+        formatting pandas timestamps 300k times was a third of the build on 12x60x2)."""
+        return self._tnames[t]
+
+    values: np.ndarray | None = None  # solution value per solver variable index
+
+    def value(self, var) -> float:
+        return float(self.values[var.index()])
+
+    # --- helpers shared by the constraint functions -----------------------------------
+    def productive(self, site: str, t: int):
+        """Linear expression: productive agents of ``site`` in interval ``t``."""
+        terms = self._site_cover[site].get(t, ())
+        keep = 1.0 - self.shrinkage[site][t]
+        return self.solver.Sum([var * (share * keep) for var, share in terms])
+
+    def on_duty(self, site: str, t: int):
+        """Linear expression: agents of ``site`` on shift (any part) in interval ``t``."""
+        return self.solver.Sum([var for var, _ in self._site_cover[site].get(t, ())])
+
+    def site_pairs(self, site: str) -> list[tuple[str, str]]:
+        return self._site_pairs.get(site, [])
+
+
+def _tname(ts: pd.Timestamp) -> str:
+    return ts.strftime("%Y-%m-%dT%H:%MZ")
+
+
+# --------------------------------------------------------------------------- instances
+def _night_share(site: Site, local_start: dt.datetime, minutes: float) -> float:
+    """Share of ``minutes`` from ``local_start`` (wall time) inside the site's local night."""
+    if site.night_start == site.night_end or minutes <= 0:
+        return 0.0
+    steps = max(1, int(round(minutes / 5)))
+    night = 0
+    for k in range(steps):
+        clock = (local_start + dt.timedelta(minutes=(k + 0.5) * minutes / steps)).time()
+        if site.night_start < site.night_end:
+            night += site.night_start <= clock < site.night_end
+        else:
+            night += clock >= site.night_start or clock < site.night_end
+    return night / steps
+
+
+def _shift_instances(op: Operation, times: pd.DatetimeIndex, interval_minutes: int) -> list[ShiftInstance]:
+    index = {ts: i for i, ts in enumerate(times)}
+    first, last = times[0], times[-1] + pd.Timedelta(minutes=interval_minutes)
+    out = []
+    for template in op.shifts:
+        site = op.sites.get(template.site)
+        if site is None:
+            continue
+        d0 = first.tz_convert(site.timezone).date() - dt.timedelta(days=1)
+        d1 = last.tz_convert(site.timezone).date()
+        day = d0
+        while day <= d1:
+            cover, paid, night = {}, 0.0, 0.0
+            for start_utc, minutes in shift_utc_coverage(day, template.start, template.paid_hours,
+                                                         site.timezone, interval_minutes):
+                i = index.get(start_utc)
+                if i is None:
+                    continue
+                cover[i] = minutes / interval_minutes
+                paid += minutes / 60.0
+                wall = start_utc.tz_convert(site.timezone).tz_localize(None).to_pydatetime()
+                night += minutes / 60.0 * _night_share(site, wall, interval_minutes)
+            if cover:
+                cost = site.hourly_cost * (paid + site.night_premium * night)
+                out.append(ShiftInstance(site.site, template.shift, day, template.start,
+                                         template.paid_hours, cover, cost, paid, night))
+            day += dt.timedelta(days=1)
+    return out
+
+
+def _decisions(instances: list[ShiftInstance], weekly_tours: bool, tour_days: int,
+               horizon_start: pd.Timestamp, op: Operation) -> list[Decision]:
+    if not weekly_tours:
+        return [Decision(f"headcount[site={x.site},shift={x.shift},date={x.date_local}]",
+                         x.site, x.shift, [i]) for i, x in enumerate(instances)]
+    by_day = {(x.site, x.shift, x.date_local): i for i, x in enumerate(instances)}
+    out = []
+    for site, shift in sorted({(x.site, x.shift) for x in instances}):
+        tz = op.sites[site].timezone
+        week0 = horizon_start.tz_convert(tz).date()
+        dates = sorted(x.date_local for x in instances if x.site == site and x.shift == shift)
+        n_weeks = max(1, math.ceil(((dates[-1] - week0).days + 1) / 7))
+        for w in range(-1 if dates[0] < week0 else 0, n_weeks):
+            for d in range(7):
+                first_day = week0 + dt.timedelta(days=7 * w + d)
+                members = [by_day[(site, shift, first_day + dt.timedelta(days=k))]
+                           for k in range(tour_days)
+                           if (site, shift, first_day + dt.timedelta(days=k)) in by_day]
+                if members:
+                    out.append(Decision(f"tour[site={site},shift={shift},first_day={first_day}]",
+                                        site, shift, members, w, first_day))
+    return out
+
+
+def _shrinkage(op: Operation, times: pd.DatetimeIndex) -> dict[str, np.ndarray]:
+    out = {s: np.full(len(times), site.shrinkage) for s, site in op.sites.items()}
+    adj = op.site_adjustments
+    if adj is not None and len(adj) and "shrinkage" in adj:
+        for row in adj.itertuples(index=False):
+            if row.site in out and row.shrinkage is not None and not pd.isna(row.shrinkage):
+                mask = (times >= pd.Timestamp(row.start)) & (times < pd.Timestamp(row.end))
+                out[row.site][np.asarray(mask)] = float(row.shrinkage)
+    return out
+
+
+def _grid(requirements: pd.DataFrame, interval_minutes: int) -> pd.DatetimeIndex:
+    ts = pd.DatetimeIndex(requirements["timestamp"]).tz_convert("UTC")
+    return pd.date_range(ts.min(), ts.max(), freq=f"{interval_minutes}min")

@@ -1,0 +1,206 @@
+"""Turn a solved shift-plan model into the tidy frames of docs/contracts.md."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+
+from planning.domain import SlaKind
+from planning.shiftplan.constraints import deadline_lag_intervals
+from planning.shiftplan.model import PlanModel
+from planning.inputs import shift_utc_span
+
+SHIFT_COLUMNS = ["vendor", "site", "shift", "date_local", "start_local", "end_local", "timezone",
+                 "start_utc", "end_utc", "paid_hours", "headcount"]
+COVERAGE_COLUMNS = ["timestamp", "queue", "market", "sla_kind", "required", "planned", "shortfall",
+                    "backlog_items", "late_work_hours", "predicted_service_level"]
+
+
+def instance_headcounts(model: PlanModel) -> np.ndarray:
+    """Agents on each shift instance (tours add up on the days they share)."""
+    heads = np.zeros(len(model.instances))
+    for d, var in zip(model.decisions, model.decision_vars):
+        value = round(model.value(var))
+        for i in d.instances:
+            heads[i] += value
+    return heads
+
+
+def _shifts(model: PlanModel, heads: np.ndarray) -> pd.DataFrame:
+    rows = []
+    for x, h in zip(model.instances, heads):
+        if h < 0.5:
+            continue
+        site = model.op.sites[x.site]
+        start, end = shift_utc_span(x.date_local, x.start_local, x.paid_hours, site.timezone)
+        rows.append({
+            "vendor": site.vendor, "site": x.site, "shift": x.shift, "date_local": x.date_local,
+            "start_local": x.start_local.strftime("%H:%M"),
+            "end_local": end.tz_convert(site.timezone).strftime("%H:%M"),
+            "timezone": site.timezone, "start_utc": start, "end_utc": end,
+            "paid_hours": x.paid_hours, "headcount": int(h),
+        })
+    frame = pd.DataFrame(rows, columns=SHIFT_COLUMNS)
+    return frame.sort_values(["vendor", "site", "date_local", "start_local", "shift"], ignore_index=True)
+
+
+def _predicted_deferred(arrived_per_t: np.ndarray, backlog: np.ndarray, lag: int) -> np.ndarray:
+    """Share of each interval's arrivals done within the deadline (fluid FIFO): the
+    items of interval tau are done in order, so the share done by the end of tau + lag is
+    (done(tau + lag) - arrived(tau - 1)) / arrived in tau, clipped to 0-1."""
+    arrived = np.cumsum(arrived_per_t)
+    done = arrived - backlog
+    n = len(arrived_per_t)
+    out = np.full(n, np.nan)
+    for tau in range(n):
+        if arrived_per_t[tau] <= 1e-12 or tau + lag >= n:
+            continue
+        before = arrived[tau - 1] if tau else 0.0
+        out[tau] = np.clip((done[tau + lag] - before) / arrived_per_t[tau], 0.0, 1.0)
+    return out
+
+
+def replay_backlog(queue, work: np.ndarray, agents: np.ndarray, interval_hours: float):
+    """FIFO replay of a deferred pair: allocated agents work whenever work is waiting
+    (done = min(capacity, waiting)).  Returns (backlog, late) in work hours per interval;
+    late = how far cumulative done falls behind each deadline (all earlier arrivals plus
+    the target share of interval t - lag; all of it within the optional second deadline).  The model's own backlog may idle
+    capacity within the gap tolerance; the replay never does, so its lateness is <=."""
+    n = len(work)
+    capacity = agents * queue.max_occupancy * interval_hours
+    backlog = np.zeros(n)
+    waiting = 0.0
+    for t in range(n):
+        waiting += work[t]
+        waiting -= min(capacity[t], waiting)
+        backlog[t] = waiting
+    arrived = np.cumsum(work)
+    done = arrived - backlog
+    late = np.zeros(n)
+    for hours, share in ((queue.sla_within_hours, queue.sla_target), (queue.sla_rest_within_hours, 1.0)):
+        if not hours:
+            continue
+        lag = deadline_lag_intervals(hours, interval_hours)
+        if lag < n:
+            before = np.concatenate([np.zeros(lag + 1), arrived[: max(0, n - lag - 1)]])[:n]
+            judged = np.concatenate([np.zeros(lag), work[: n - lag]])
+            due = np.where(judged > 1e-9, before + share * judged, 0.0)  # only intervals with items
+            late = np.maximum(late, due - done)
+    return backlog, np.maximum(late, 0.0)
+
+
+def _live_service_level(queue, work, agents, required, interval_hours, aht_seconds):
+    """Erlang C / A service level of the planned agents per interval
+    (``planning.staffing.erlang.service_level``); NaN where nothing arrives."""
+    from planning.staffing import erlang as staffing
+
+    volume = work * 3600.0 / aht_seconds
+    level = np.full(len(work), np.nan)
+    busy = volume > 1e-9
+    if busy.any():
+        level[busy] = staffing.service_level(volume[busy], aht_seconds, np.maximum(agents[busy], 0.0),
+                                             queue.sla_within_seconds, int(round(interval_hours * 60)),
+                                             queue.patience_seconds)
+    return level
+
+
+def _coverage(model: PlanModel, requirements: pd.DataFrame) -> pd.DataFrame:
+    n, ih = len(model.times), model.interval_hours
+    planned = defaultdict(lambda: np.zeros(n))
+    for (site, q, m, t), var in model.agents.items():
+        planned[(q, m)][t] += model.value(var)
+    aht = requirements.groupby(["queue", "market"])["aht_seconds"].mean().to_dict()
+    parts = []
+    for q, m in model.pairs:
+        queue = model.op.queues[q]
+        required, plan = model.required[(q, m)], np.maximum(planned[(q, m)], 0.0)
+        backlog, late = np.zeros(n), np.zeros(n)
+        if queue.sla_kind is SlaKind.live:
+            short = np.array([model.value(model.short[(q, m, t)]) if (q, m, t) in model.short else 0.0
+                              for t in range(n)])
+            level = _live_service_level(queue, model.workload[(q, m)], plan, required, ih,
+                                        aht.get((q, m), queue.aht_seconds))
+        else:
+            backlog, late = replay_backlog(queue, model.workload[(q, m)], plan, ih)
+            short = late / (queue.max_occupancy * ih)
+            lag = deadline_lag_intervals(queue.sla_within_hours, ih)
+            level = _predicted_deferred(model.workload[(q, m)], backlog, lag)
+        seconds = aht.get((q, m), queue.aht_seconds)
+        parts.append(pd.DataFrame({
+            "timestamp": model.times, "queue": q, "market": m, "sla_kind": queue.sla_kind.value,
+            "required": required, "planned": plan, "shortfall": np.maximum(short, 0.0),
+            "backlog_items": backlog * 3600.0 / seconds, "late_work_hours": late,
+            "predicted_service_level": level,
+            "_volume": model.workload[(q, m)] * 3600.0 / seconds,
+        }))
+    if not parts:
+        return pd.DataFrame(columns=COVERAGE_COLUMNS + ["_volume"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _queues(model: PlanModel, coverage: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for (q, m), g in coverage.groupby(["queue", "market"], sort=True):
+        ok = g["predicted_service_level"].notna() & (g["_volume"] > 0)
+        weights = g.loc[ok, "_volume"]
+        predicted = float(np.average(g.loc[ok, "predicted_service_level"], weights=weights)) \
+            if weights.sum() > 0 else np.nan
+        queue = model.op.queues[q]
+        rows.append({"queue": q, "market": m, "sla_kind": queue.sla_kind.value,
+                     "target": queue.sla_target, "predicted": predicted, "simulated": np.nan})
+    return pd.DataFrame(rows, columns=["queue", "market", "sla_kind", "target", "predicted", "simulated"])
+
+
+def build_frames(model: PlanModel, op, requirements: pd.DataFrame) -> dict:
+    heads = instance_headcounts(model)
+    shifts = _shifts(model, heads)
+    allocation = pd.DataFrame(
+        [{"timestamp": model.times[t], "site": s, "queue": q, "market": m, "agents": v}
+         for (s, q, m, t), var in model.agents.items() if (v := model.value(var)) > 1e-6],
+        columns=["timestamp", "site", "queue", "market", "agents"])
+    coverage = _coverage(model, requirements)
+    per_site = defaultdict(lambda: {"paid_hours": 0.0, "night_hours": 0.0, "cost": 0.0})
+    daily = defaultdict(float)
+    for x, h in zip(model.instances, heads):
+        if h < 0.5:
+            continue
+        row = per_site[x.site]
+        row["paid_hours"] += h * x.paid_hours_in_horizon
+        row["night_hours"] += h * x.night_hours_in_horizon
+        row["cost"] += h * x.cost
+        daily[(x.site, x.date_local)] += h
+    cost_by_site = pd.DataFrame(
+        [{"vendor": op.sites[s].vendor, "site": s, **vals,
+          "peak_daily_headcount": int(max((h for (ss, _), h in daily.items() if ss == s), default=0))}
+         for s, vals in sorted(per_site.items())],
+        columns=["vendor", "site", "paid_hours", "night_hours", "cost", "peak_daily_headcount"])
+    ih = model.interval_hours
+    live = coverage["sla_kind"] == SlaKind.live.value
+    unmet_live = float((coverage.loc[live, "shortfall"] * ih).sum())
+    unmet_deferred = 0.0
+    for (q, m), g in coverage[~live].groupby(["queue", "market"]):
+        unmet_deferred += float(g["late_work_hours"].max()) / op.queues[q].max_occupancy
+    productive_hours = 0.0
+    for site in op.sites:
+        for t, terms in model._site_cover.get(site, {}).items():
+            productive_hours += sum(model.value(var) * share for var, share in terms) \
+                * (1 - model.shrinkage[site][t]) * ih
+    # Work handled in the horizon: everything that arrived, less the deferred backlog still
+    # waiting at its end (work arriving late in the horizon is due after it).
+    last = len(model.times) - 1
+    waiting = sum(model.value(var) + model.value(model.late[key]) for key, var in model.backlog.items()
+                  if key[2] == last)
+    handled = float(requirements["workload_hours"].sum()) - waiting
+    cost = float(cost_by_site["cost"].sum())
+    queues = _queues(model, coverage)
+    kpis = {
+        "cost": cost, "paid_hours": float(cost_by_site["paid_hours"].sum()),
+        "unmet_agent_hours": unmet_live + unmet_deferred,
+        "occupancy": handled / productive_hours if productive_hours > 0 else np.nan,
+        "agents_by_site": dict(zip(cost_by_site["site"], cost_by_site["peak_daily_headcount"])),
+        "predicted_attainment": {f"{r.queue}/{r.market}": r.predicted for r in queues.itertuples()},
+    }
+    return {"shifts": shifts, "allocation": allocation,
+            "coverage": coverage.drop(columns=["_volume"]), "cost_by_site": cost_by_site,
+            "queues": queues, "kpis": kpis, "cost": cost, "unmet_agent_hours": kpis["unmet_agent_hours"]}

@@ -1,0 +1,291 @@
+"""The shift planner: headcount per site x shift x day that covers every queue's SLA at least cost.
+
+A mixed-integer model solved with OR-Tools (``pywraplp``; SCIP by default, HiGHS
+selectable).  Decisions:
+
+* ``headcount[site, shift, date]`` (integer): agents starting a site-local shift template
+  on a local date; or, with weekly tours, ``tour[site, shift, week, first_day]``: agents
+  working the same start time on ``tour_days`` consecutive days from ``first_day``;
+* ``agents[site, queue, market, t]`` (continuous): productive agents of a site working a
+  certified queue x market pair in UTC interval ``t``;
+* ``backlog[queue, market, t]`` (continuous, work hours) for deferred queues;
+* ``short`` / ``late`` (continuous): shortfall, penalised by queue priority, so an answer
+  always comes back with the unmet demand shown.
+
+Shift local times map to UTC per date via ``planning.inputs.timezones.shift_utc_coverage``
+(DST, +05:30, +05:45 with fractional interval coverage).
+
+Each constraint is one named function below, registered in ``HARD_CONSTRAINTS``; the
+objective terms are in ``SOFT_TERMS``.  ``planning.shiftplan.check`` re-verifies a plan
+independently; ``planning.shiftplan.diagnosis`` explains shortfalls in words.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from ortools.linear_solver import pywraplp
+
+from planning.shiftplan import highsmip
+
+from planning.shiftplan import highs as shiftplan_highs
+from planning.domain import Operation
+from planning.shiftplan.build import build_model
+from planning.shiftplan.model import PlanModel
+
+Progress = Callable[[str], None]
+
+DEFAULT_BACKEND = "SCIP"  # measured in bench/plan.py; see docs/shiftplan.md
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """How to solve.  ``None`` means: take it from ``Operation.settings``.
+
+    weekly_tours : decide weekly tours (same start, ``tour_days`` consecutive days)
+        instead of free headcount per shift and day
+    time_limit_seconds : wall-clock limit of the MIP solve [s]
+    gap_target : stop at this relative gap (0.005 = 0.5%)
+    seed : solver random seed
+    backend : a ``pywraplp`` solver id: "SCIP" or "HIGHS"
+    method : "auto" picks the direct MIP for small models, and for large ones the HiGHS
+        children (diving and neighbourhood search, branch and cut beside it; the better
+        plan wins); "mip" / "lp-round" force the in-process MIP or LP rounding (no HiGHS)
+    """
+
+    weekly_tours: bool = False
+    tour_days: int = 5
+    time_limit_seconds: float | None = None
+    gap_target: float | None = None
+    seed: int | None = None
+    backend: str = DEFAULT_BACKEND
+    method: str = "auto"  # "auto" | "mip" (always the MIP) | "lp-round" (always the rounding)
+
+
+@dataclass
+class PlanResult:
+    """A solved plan: status, numbers and the tidy frames of docs/contracts.md."""
+
+    status: str  # optimal | feasible | infeasible | not_solved | error
+    objective: float
+    cost: float  # paid-hours cost only (no penalties) [currency]
+    bound: float  # best proven lower bound of the objective
+    lp_bound: float  # LP-relaxation bound of the objective (nan if not computed)
+    gap: float  # (objective - bound) / objective
+    seconds: float
+    backend: str
+    unmet_agent_hours: float
+    shifts: pd.DataFrame
+    allocation: pd.DataFrame
+    coverage: pd.DataFrame
+    cost_by_site: pd.DataFrame
+    queues: pd.DataFrame  # queue, market, sla_kind, target, predicted, simulated
+    kpis: dict = field(default_factory=dict)
+    model_size: dict = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+    options: PlanOptions = field(default_factory=PlanOptions)
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("optimal", "feasible")
+
+
+_STATUS = {
+    pywraplp.Solver.OPTIMAL: "optimal",
+    pywraplp.Solver.FEASIBLE: "feasible",
+    pywraplp.Solver.INFEASIBLE: "infeasible",
+    pywraplp.Solver.UNBOUNDED: "unbounded",
+    pywraplp.Solver.ABNORMAL: "error",
+    pywraplp.Solver.NOT_SOLVED: "not_solved",
+}
+
+
+def _resolve(op: Operation, options: PlanOptions | None) -> PlanOptions:
+    options = options or PlanOptions()
+    s = op.settings
+    return PlanOptions(
+        weekly_tours=options.weekly_tours,
+        tour_days=options.tour_days,
+        time_limit_seconds=options.time_limit_seconds or s.solver_time_limit_seconds,
+        gap_target=s.solver_gap_target if options.gap_target is None else options.gap_target,
+        seed=s.random_seed if options.seed is None else options.seed,
+        backend=options.backend.upper(),
+        method=options.method,
+    )
+
+
+def _configure(solver: pywraplp.Solver, opts: PlanOptions, seconds: float) -> pywraplp.MPSolverParameters:
+    solver.SetTimeLimit(max(1, int(seconds * 1000)))
+    solver.SuppressOutput()
+    if opts.backend == "SCIP":
+        solver.SetSolverSpecificParametersAsString(
+            f"randomization/randomseedshift = {int(opts.seed)}\n")
+    else:  # HiGHS: the banner goes to stdout unless output is off (breaks --json)
+        solver.SetSolverSpecificParametersAsString(f"output_flag = false\nrandom_seed = {int(opts.seed)}\n")
+    params = pywraplp.MPSolverParameters()
+    params.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, float(opts.gap_target))
+    return params
+
+
+# Models up to this many variables go to the MIP solver directly (seeded with the LP's
+# rounded solution); larger ones use LP + repaired rounding, which reaches a small gap
+# in a fraction of the time (measured in bench/plan.py, see docs/shiftplan.md).
+DIRECT_MIP_MAX_VARIABLES = 15_000
+MIN_LP_SECONDS = 600.0
+
+
+def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions | None = None,
+               progress: Progress | None = None) -> PlanResult:
+    """Plan shifts for ``requirements`` (docs/contracts.md) and return a ``PlanResult``.
+
+    Small models: the LP relaxation (HiGHS simplex, the LP bound), then the MIP
+    (``backend``) with the rounded LP solution as a hint.  Large models: HiGHS in child
+    processes (``planning.shiftplan.highs``: LP, diving and neighbourhood search, branch
+    and cut beside it); if they bring back no plan, or with ``method="lp-round"``, the LP
+    rounding in this process (``planning.shiftplan.rounding``).  docs/shiftplan.md has the
+    details and the measurements.
+    """
+    from planning.shiftplan.rounding import lp_relaxation, round_and_fix
+
+    say = progress or (lambda message: None)
+    opts = _resolve(op, options)
+    t0 = time.perf_counter()
+    deadline = t0 + opts.time_limit_seconds
+    solver = pywraplp.Solver.CreateSolver(opts.backend)
+    if solver is None:
+        raise ValueError(f"solver backend '{opts.backend}' is not available; use SCIP or HIGHS")
+    say("Building the model")
+    model = build_model(solver, op, requirements, weekly_tours=opts.weekly_tours,
+                        tour_days=opts.tour_days)
+    size = {"integer_variables": len(model.decisions), "variables": solver.NumVariables(),
+            "constraints": solver.NumConstraints(), "build_seconds": time.perf_counter() - t0}
+    say(f"Model: {size['variables']:,} variables ({size['integer_variables']:,} integer), "
+        f"{size['constraints']:,} constraints")
+    method = opts.method
+    if method == "auto":
+        method = "mip" if size["variables"] <= DIRECT_MIP_MAX_VARIABLES else "lp-round"
+    search = None
+    if opts.method == "auto" and method == "lp-round" and opts.backend == "SCIP" and highsmip.available():
+        # HiGHS in child processes: LP, diving and neighbourhood search, and branch and
+        # cut on the other core; the cheaper plan wins (docs/shiftplan.md).
+        search = shiftplan_highs.start(model, opts, deadline, say)
+    try:
+        found = shiftplan_highs.collect(search, model, opts, deadline, say) if search else None
+        if search is not None and found is None:
+            say("HiGHS brought back no plan; solving the LP relaxation in this process")
+    except BaseException:  # interrupted (e.g. a Stop in the app): no orphan HiGHS
+        if search is not None:
+            search.close()
+        raise
+
+    def finish(status: str, objective: float, bound: float, lp_bound: float) -> PlanResult:
+        seconds = time.perf_counter() - t0
+        size["solve_seconds"] = seconds - size["build_seconds"]
+        say(f"Solver finished: {status} in {seconds:.1f} s")
+        return extract_result(model, op, requirements, status, seconds, objective, bound, lp_bound, opts, size)
+
+    if found is not None:
+        model.values = found.values
+        size["method"] = found.method
+        return finish(found.status, found.objective, found.bound, found.lp_bound)
+    say("Solving the LP relaxation")
+    # The LP relaxation and the first rounding always finish (an answer always comes
+    # back); the time limit bounds the search for better integer solutions.
+    relaxed = lp_relaxation(model, opts, max(MIN_LP_SECONDS, deadline - time.perf_counter()))
+    lp_bound = relaxed.objective if relaxed.ok else math.nan
+    say(f"LP bound {lp_bound:,.0f}" if relaxed.ok else f"LP relaxation: {relaxed.status}")
+    if not relaxed.ok:
+        method = "mip"
+    size["method"] = method
+    if method == "mip":
+        say(f"Solving the MIP with {opts.backend} (gap target {opts.gap_target:.2%})")
+        params = _configure(solver, opts, max(1.0, deadline - time.perf_counter()))
+        if relaxed.ok and opts.backend == "SCIP":  # HiGHS via pywraplp crashes on hints
+            solver.SetHint(model.decision_vars,
+                           [float(math.ceil(relaxed.values[v.index()] - 1e-6)) for v in model.decision_vars])
+        code = solver.Solve(params)
+        status = _STATUS.get(code, "error")
+        if status in ("optimal", "feasible"):
+            model.values = np.array([v.solution_value() for v in solver.variables()])
+            objective = solver.Objective().Value()
+            bound = solver.Objective().BestBound()
+        elif relaxed.ok:  # no integer solution in time: fall back to the rounding
+            say("No MIP solution in time; rounding the LP instead")
+            status, objective, values = round_and_fix(model, relaxed, opts, deadline, say)
+            model.values, bound = values, lp_bound
+        else:
+            objective = bound = math.nan
+    else:
+        say("Rounding the LP headcounts and re-solving the allocation")
+        status, objective, values = round_and_fix(model, relaxed, opts, deadline, say)
+        model.values = values
+        bound = lp_bound
+    return finish(status, objective, bound, lp_bound)
+
+
+def extract_result(model: PlanModel, op: Operation, requirements: pd.DataFrame, status: str,
+                   seconds: float, objective: float, bound: float, lp_bound: float,
+                   opts: PlanOptions, size: dict) -> PlanResult:
+    from planning.shiftplan.output import build_frames
+
+    solved = status in ("optimal", "feasible")
+    if solved:
+        if not math.isnan(lp_bound):
+            bound = max(bound, lp_bound) if not math.isnan(bound) else lp_bound
+        bound = min(bound, objective)
+        gap = (objective - bound) / abs(objective) if abs(objective) > 1e-9 else 0.0
+    else:
+        objective = bound = gap = math.nan
+    frames = build_frames(model, op, requirements) if solved else None
+    empty = pd.DataFrame()
+    return PlanResult(
+        status=status, objective=objective,
+        cost=frames["cost"] if frames else math.nan,
+        bound=bound, lp_bound=lp_bound, gap=max(gap, 0.0) if solved else math.nan,
+        seconds=seconds, backend=(f"HiGHS/{size['method'].removeprefix('highs-')}" if size.get("method", "").startswith("highs-")
+                                  else f"{opts.backend}/{size.get('method', 'mip')}"),
+        unmet_agent_hours=frames["unmet_agent_hours"] if frames else math.nan,
+        shifts=frames["shifts"] if frames else empty,
+        allocation=frames["allocation"] if frames else empty,
+        coverage=frames["coverage"] if frames else empty,
+        cost_by_site=frames["cost_by_site"] if frames else empty,
+        queues=frames["queues"] if frames else empty,
+        kpis=frames["kpis"] if frames else {},
+        model_size=size, messages=list(model.notes), options=opts,
+    )
+
+
+SIMULATION_REPLICATIONS = 3  # per queue x market; the CI is in the returned frame
+
+
+def simulate_plan(op: Operation, requirements: pd.DataFrame, plan: PlanResult,
+                  replications: int = SIMULATION_REPLICATIONS) -> pd.DataFrame | None:
+    """Run the plan's planned agents through the discrete-event simulator
+    (``planning.simulation.pairs.simulate_staffing``) and fill ``plan.queues['simulated']``:
+    the volume-weighted simulated attainment per queue x market, over the arrivals
+    whose deadline falls inside the horizon (as the predicted figure).  Returns the
+    simulator's per-interval frame (None if the plan has no solution)."""
+    from planning.simulation import simulate_staffing
+
+    if not plan.ok or not len(plan.coverage):
+        return None
+    frame = requirements[["timestamp", "queue", "market", "volume", "aht_seconds"]].merge(
+        plan.coverage[["timestamp", "queue", "market", "planned"]], on=["timestamp", "queue", "market"],
+        how="left").fillna({"planned": 0.0})
+    sim = simulate_staffing(frame, op, replications=replications, agents_column="planned")
+    # Compare like with like: only arrivals whose deadline falls inside the horizon (the
+    # model may leave later deadlines to the next plan; the predicted level skips them too).
+    judged = plan.coverage[["timestamp", "queue", "market", "predicted_service_level"]]
+    both = sim.merge(frame[["timestamp", "queue", "market", "volume"]], on=["timestamp", "queue", "market"])
+    both = both.merge(judged, on=["timestamp", "queue", "market"], how="left")
+    both = both[both["simulated_service_level"].notna() & both["predicted_service_level"].notna()
+                & (both["volume"] > 0)]
+    both["_met"] = both["simulated_service_level"] * both["volume"]
+    per_pair = both.groupby(["queue", "market"])[["_met", "volume"]].sum()
+    simulated = (per_pair["_met"] / per_pair["volume"]).rename("simulated").reset_index()
+    plan.queues = plan.queues.drop(columns=["simulated"]).merge(simulated, on=["queue", "market"], how="left")
+    return sim

@@ -1,0 +1,82 @@
+"""Pure helpers of ui/common.py (upload checks, formatting) and planning/overview.py."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pandas as pd
+import pytest
+
+from planning.overview import concentration, workload_share_single_site
+from tests.test_access import _op
+from ui import uploads
+from ui import format as fmt
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_sniff_by_content_not_name():
+    assert uploads.sniff(b"") == "empty"
+    assert uploads.sniff(b"site,vendor\nA,B\n") == "text"
+    assert uploads.sniff(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 10) == "xls"
+    assert uploads.sniff(_zip({"inputs/queues.csv": b"q"})) == "zip"
+    assert uploads.sniff(_zip({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"<x/>"})) == "xlsx"
+
+
+def test_size_limit_message():
+    problems = uploads.check_upload("big.zip", b"PK\x03\x04" + b"\0" * 2_000_000, max_mb=1)
+    assert "above the 1 MB limit" in problems[0].message
+
+
+def test_zip_path_traversal_refused(tmp_path):
+    out, problems = uploads.extract_inputs_zip(_zip({"../evil.csv": b"x"}), tmp_path)
+    assert out is None and "unsafe path" in problems[0].message
+    assert not (tmp_path.parent / "evil.csv").exists()
+
+
+def test_zip_single_folder_extracted(tmp_path):
+    out, problems = uploads.extract_inputs_zip(
+        _zip({"ops/queues.csv": b"a", "ops/volume.csv.gz": b"b", "__MACOSX/ops/._x.csv": b"", "ops/notes.txt": b""}),
+        tmp_path)
+    assert not problems and sorted(p.name for p in out.iterdir()) == ["queues.csv", "volume.csv.gz"]
+    _, problems = uploads.extract_inputs_zip(_zip({"a/queues.csv": b"a", "b/sites.csv": b"b"}), tmp_path)
+    assert "several folders" in problems[0].message
+
+
+@pytest.mark.parametrize("fn,value,expected", [
+    (fmt.fmt_number, (1234.5, "items"), "1,234 items"),  # banker's rounding of .5 is fine: 1,234
+    (fmt.fmt_share, (0.875,), "87.5%"),
+    (fmt.fmt_duration, (45,), "45 s"),
+    (fmt.fmt_duration, (1800,), "30 min"),
+    (fmt.fmt_duration, (9000,), "2.5 h"),
+    (fmt.fmt_utc, (pd.Timestamp("2026-01-05T08:30Z"),), "2026-01-05 08:30 UTC"),
+    (fmt.fmt_local, (pd.Timestamp("2026-01-05T08:30Z"), "Asia/Kolkata"), "2026-01-05 14:00 Asia/Kolkata (UTC+05:30)"),
+    (fmt.fmt_number, (float("nan"),), "–"),
+])
+def test_formatting(fn, value, expected):
+    assert fn(*value) == expected
+
+
+def test_plain_escapes_markdown_and_html():
+    text = fmt.plain("<script>x</script> [link](http://a) **b**")
+    assert "<script>" not in text and "\\<script\\>" in text and "\\[link\\]" in text
+
+
+def test_concentration_hand_computed():
+    conc = concentration(_op()).set_index(["queue", "market"])
+    # spam x NA-EN: HYD (100) and DUB (100) -> top share 0.5; the others are single-site
+    assert conc.loc[("spam", "NA-EN"), "top_site_share"] == pytest.approx(0.5)
+    assert conc.loc[("spam", "NA-EN"), "certified_sites"] == 2
+    assert conc.loc[("child_safety", "NA-EN"), "single_site"]
+    assert conc.loc[("child_safety", "APAC-JA"), "certified_sites"] == 0  # volume but no site
+
+
+def test_single_site_workload_share():
+    frame = pd.DataFrame({"single_site": [True, False], "weekly_workload_hours": [30.0, 90.0]})
+    assert workload_share_single_site(frame) == pytest.approx(0.25)

@@ -1,0 +1,135 @@
+"""Scenarios page (AppTest): run a draft, see its KPIs against the baseline, save them.
+
+The pipeline and the stored baseline are replaced by recording stand-ins with
+hand-written KPIs, so these tests check the page (what reaches the run, what is shown,
+what is stored) without the forecast or the solver; the real run is the e2e test
+tests/e2e/test_scenario_e2e.py.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from planning.scenarios import Store
+
+BASE = {"status": "optimal", "cost": 1000.0, "paid_hours": 100.0, "unmet_agent_hours": 0.0, "gap": 0.0,
+        "solve_seconds": 30.0, "currency": "USD", "attainment": []}
+RUN = {**BASE, "status": "feasible", "cost": 1300.0, "paid_hours": 130.0, "unmet_agent_hours": 2.5,
+       "gap": 0.012, "solve_seconds": 4.2,
+       "attainment": [{"queue": "spam", "market": "NA-EN", "target": 0.9, "predicted": 0.92, "simulated": 0.91}]}
+
+
+@pytest.fixture
+def page(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from ui import scenario_run
+    from ui import scenarios as page_module
+
+    calls = []
+
+    def fake_run(scenario, *, progress=None, operation=None):
+        calls.append(scenario)
+        progress("Planning shifts", 0.5)
+        return SimpleNamespace(kpis=RUN)
+
+    monkeypatch.setenv("WFM_DB", str(tmp_path / "page.db"))
+    monkeypatch.setattr(scenario_run, "run_scenario", fake_run)
+    monkeypatch.setattr("planning.pipeline.peek_baseline", lambda op, weeks=1: SimpleNamespace(kpis=BASE))
+    page_module._store.clear()
+    at = AppTest.from_string("from ui.scenarios import render\nrender()", default_timeout=120)
+    at.calls = calls
+    yield at
+    page_module._store.clear()
+
+
+def add_volume_lever(at, percent=30):
+    at.selectbox(key="scn_kind").set_value("volume_change").run()
+    at.selectbox(key="scn_lv_volume_change_queue").set_value("spam")
+    at.number_input(key="scn_lv_volume_change_percent").set_value(percent)
+    at.button(key="FormSubmitter:scn_form_volume_change-Add lever").click().run()
+
+
+def metric(at, label):
+    return next(m for m in at.metric if m.label == label)
+
+
+def test_run_without_a_name_shows_kpis_against_the_baseline(page):
+    at = page.run()
+    add_volume_lever(at)
+    at.number_input(key="scn_f_limit").set_value(5.0)
+    at.button(key="scn_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    # the run got the lever and the time limit; an unnamed draft runs (only saving needs a name)
+    (ran,) = at.calls
+    assert ran.levers[0].percent == 30 and ran.levers[0].queue == "spam"
+    assert ran.settings.time_limit_seconds == 5.0
+    assert any("Result** (run took" in m.value for m in at.markdown)
+    cost, hours, unmet = metric(at, "Cost"), metric(at, "Paid hours"), metric(at, "Unmet workload")
+    assert cost.value == "USD 1,300" and cost.delta == "+USD 300 vs baseline USD 1,000"
+    assert hours.value == "130 h" and hours.delta == "+30 h vs baseline 100 h"
+    assert unmet.value == "2.5 agent-h" and unmet.delta == "+2.5 agent-h vs baseline 0.0 agent-h"
+    solver = " ".join(c.value for c in at.caption)
+    assert "Solver: feasible, 4.2 s (limit 5 s), gap to the bound 1.20%" in solver
+    # each plan is within its gap of its optimum: (1.2% + 0%) x USD 1,300 = USD 15.6
+    assert "smaller than about USD 16 (the two gaps)" in solver
+
+
+def test_saving_after_a_run_stores_the_kpis_and_lists_the_scenario(page, tmp_path):
+    at = page.run()
+    add_volume_lever(at, 20)
+    at.button(key="scn_run").click().run()
+    at.button(key="scn_save_new").click().run()  # no name yet: a clear message, nothing saved
+    assert any("needs a name" in e.value for e in at.error)
+    store = Store(tmp_path / "page.db")
+    assert store.list() == []
+    at.text_input(key="scn_f_name").set_value("Spam +20%")
+    at.button(key="scn_save_new").click().run()
+    assert not at.exception and "Saved scenario #1 with its KPIs." in at.success[0].value
+    assert store.latest_result(1)["kpis"]["cost"] == 1300.0
+    assert "#1 Spam +20%" in at.selectbox(key="scn_pick").options
+
+
+def test_kpis_of_a_stale_run_are_not_saved(page, tmp_path):
+    at = page.run()
+    add_volume_lever(at)
+    at.button(key="scn_run").click().run()
+    at.number_input(key="scn_f_weeks").set_value(2).run()  # settings change after the run
+    assert any("changed since this run" in c.value for c in at.caption)
+    at.text_input(key="scn_f_name").set_value("stale")
+    at.button(key="scn_save_new").click().run()
+    assert "Saved scenario #1." in at.success[0].value
+    assert Store(tmp_path / "page.db").latest_result(1) is None
+
+
+def test_no_stored_baseline_says_what_to_do(page, monkeypatch):
+    monkeypatch.setattr("planning.pipeline.peek_baseline", lambda op, weeks=1: None)
+    at = page.run()
+    at.button(key="scn_run").click().run()
+    assert not metric(at, "Cost").delta and metric(at, "Cost").value == "USD 1,300"
+    assert any("open **Overview** once" in c.value for c in at.caption)
+
+
+def test_compare_runs_scenarios_that_were_never_run(page, tmp_path):
+    from planning.scenarios import Scenario
+
+    store = Store(tmp_path / "page.db")
+    a = store.save(Scenario(name="base", base="data/sample"))
+    b = store.save(Scenario(name="more", base="data/sample",
+                            levers=[{"kind": "volume_change", "queue": "spam", "percent": 30}]))
+    at = page.run()
+    at.multiselect(key="scn_cmp").set_value([a, b]).run()
+    at.button(key="scn_cmp_go").click().run()
+    assert not at.exception and not at.error  # two runs in one rerun: each has its own Stop button
+    assert [s.name for s in at.calls] == ["base", "more"]
+    assert store.latest_result(b)["kpis"]["cost"] == 1300.0
+
+
+def test_stopped_run_says_so(page):
+    at = page.run()
+    at.session_state["scn_stopped"] = True  # what the Stop button's callback sets
+    at.run()
+    assert any("Run stopped" in i.value for i in at.info)
+    at.run()
+    assert not any("Run stopped" in i.value for i in at.info)

@@ -1,0 +1,93 @@
+"""Shared widgets: the chart theme and chart helper, problem and empty-state boxes, tables
+with a CSV download.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from ui.format import plain
+
+
+# --- charts -----------------------------------------------------------------------
+
+PALETTE = ["#2563eb", "#f97316", "#10b981", "#a855f7", "#ef4444", "#0ea5e9",
+           "#eab308", "#64748b", "#ec4899", "#14b8a6", "#8b5cf6", "#84cc16"]
+
+
+@alt.theme.register("planner", enable=True)
+def planner_theme() -> alt.theme.ThemeConfig:
+    """One visual language for every chart (matches .streamlit/config.toml)."""
+    font = "Source Sans Pro, sans-serif"
+    return {
+        "config": {
+            "font": font,
+            "range": {"category": PALETTE},
+            "axis": {"labelFontSize": 12, "titleFontSize": 12, "titleFontWeight": "normal",
+                     "gridColor": "#e5e7eb", "domainColor": "#9ca3af"},
+            "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom", "columns": 3,
+                       "labelLimit": 180},
+            "title": {"fontSize": 14, "anchor": "start", "fontWeight": "normal"},
+            "view": {"stroke": None},
+            "bar": {"cornerRadiusEnd": 2},
+            "line": {"strokeWidth": 2},
+        }
+    }
+
+
+def show_chart(chart: alt.Chart, key: str | None = None) -> None:
+    """Render an Altair chart with the planner theme (not Streamlit's)."""
+    st.altair_chart(chart, theme=None, width="stretch", key=key)
+
+
+# --- messages ---------------------------------------------------------------------
+
+def location(problem: Any) -> str:
+    """'volume.csv, row 12, column volume' from a problem's file/sheet/row/column."""
+    parts = []
+    for attr, label in (("file", ""), ("sheet", "sheet "), ("row", "row "), ("column", "column ")):
+        value = getattr(problem, attr, None)
+        if value not in (None, "") and not (isinstance(value, float) and math.isnan(value)):
+            parts.append(f"{label}{value}")
+    return ", ".join(parts)
+
+
+def error_box(problem: Any, fix: str | None = None) -> None:
+    """Show a problem as a message with what to do (never a traceback).
+
+    ``problem`` is a string, an exception, or a validation problem (an object with
+    ``message`` and optionally ``file``, ``sheet``, ``row``, ``column``, ``severity``).
+    """
+    if isinstance(problem, BaseException):
+        text = f"Something went wrong: {type(problem).__name__}: {problem}"
+        fix = fix or "This is a bug in the planner; please report it with what you clicked."
+        severity = "error"
+    elif isinstance(problem, str):
+        text, severity = problem, "error"
+    else:
+        where = location(problem)
+        text = f"{where}: {problem.message}" if where else str(problem.message)
+        severity = getattr(problem, "severity", "error")
+    body = plain(text) + (f"  \n{plain(fix)}" if fix else "")
+    if severity == "warning":
+        st.warning(body, icon=":material/warning:")
+    else:
+        st.error(body, icon=":material/error:")
+
+
+def empty_state(what: str, todo: str, icon: str = ":material/info:") -> None:
+    """Say what is missing and what to do about it (text is ours, so Markdown is allowed)."""
+    st.info(f"**{what}**  \n{todo}", icon=icon)
+
+
+def show_table(frame: pd.DataFrame, key: str, file_name: str, height: int | str = "auto",
+               column_config: dict | None = None) -> None:
+    """A sortable table with a CSV download of exactly what is shown."""
+    st.dataframe(frame, hide_index=True, width="stretch", height=height,
+                 column_config=column_config, key=f"{key}_table")
+    st.download_button("Download CSV", frame.to_csv(index=False).encode("utf-8"), file_name=file_name,
+                       mime="text/csv", key=f"{key}_download", icon=":material/download:")

@@ -35,12 +35,16 @@ class Role(str, Enum):
     vendor_manager = "vendor_manager"
 
 
-# What each role may do. Pages call ``can(principal, action)`` before offering a control.
+# What each role may do.  Every mutating action goes through ``require(principal, action)``
+# in the core (the store, the job runner, the upload path); pages call ``can`` only to decide
+# which controls to offer.
+MUTATING_ACTIONS = frozenset({"upload", "solve", "run", "save", "delete", "duplicate", "publish"})
 ACTIONS: dict[Role, frozenset[str]] = {
-    Role.planner: frozenset({"view", "upload", "plan", "scenario", "export"}),
+    Role.planner: frozenset({"view", "export"}) | MUTATING_ACTIONS,
     Role.viewer: frozenset({"view"}),
     Role.vendor_manager: frozenset({"view", "export"}),
 }
+KNOWN_ACTIONS = frozenset().union(*ACTIONS.values())
 
 
 class AccessError(ValueError):
@@ -71,8 +75,26 @@ class Principal:
 LOCAL_USER = Principal(name="local user", role=Role.planner)
 
 
+class Forbidden(PermissionError):
+    """A signed-in person tried an action their role does not allow (message in words)."""
+
+
 def can(principal: Principal, action: str) -> bool:
+    if action not in KNOWN_ACTIONS:
+        raise ValueError(f"unknown action '{action}'; use one of: {', '.join(sorted(KNOWN_ACTIONS))}")
     return action in ACTIONS[principal.role]
+
+
+def require(principal: Principal | None, action: str) -> Principal:
+    """``principal`` if their role allows ``action``; otherwise raise ``Forbidden``.
+
+    Call it in the core, where the action happens, never only before showing a button."""
+    if principal is None:
+        raise Forbidden(f"sign in to {action}")
+    if not can(principal, action):
+        role = principal.role.value.replace("_", " ")
+        raise Forbidden(f"{principal.name} ({role}) may not {action}; ask a planner")
+    return principal
 
 
 def parse_role(value: str) -> Role:

@@ -10,7 +10,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from planning.access import (
+from planning.access import (MUTATING_ACTIONS, Forbidden, require,
     LOCAL_USER,
     AccessError,
     Principal,
@@ -128,9 +128,24 @@ def test_restrict_frame_on_plan_frames():
 
 
 def test_actions_per_role():
-    assert can(LOCAL_USER, "upload") and can(LOCAL_USER, "plan")
+    assert can(LOCAL_USER, "upload") and can(LOCAL_USER, "solve")
     assert not can(Principal("v", Role.viewer), "upload") and can(Principal("v", Role.viewer), "view")
-    assert can(VM_A, "export") and not can(VM_A, "scenario")
+    assert can(VM_A, "export") and not can(VM_A, "run")
+
+
+@pytest.mark.parametrize("action", sorted(MUTATING_ACTIONS))
+def test_only_planners_may_change_anything(action):
+    assert require(LOCAL_USER, action) is LOCAL_USER
+    for who in (Principal("v", Role.viewer), VM_A):
+        with pytest.raises(Forbidden, match=f"may not {action}"):
+            require(who, action)
+    with pytest.raises(Forbidden, match="sign in"):
+        require(None, action)
+
+
+def test_an_unknown_action_is_a_bug_not_a_refusal():
+    with pytest.raises(ValueError, match="unknown action"):
+        can(LOCAL_USER, "sovle")
 
 
 def test_resolve_principal():

@@ -34,14 +34,15 @@ def _heatmap(rows: pd.DataFrame, interval: int, title: str) -> alt.Chart:
                         time=rows["timestamp"].dt.strftime("%H:%M"))
     return alt.Chart(frame).mark_rect().encode(
         x=alt.X("time:O", title=f"Interval start (UTC, {interval} min)", axis=alt.Axis(labelAngle=-90)),
-        y=alt.Y("day:O", title="Day (UTC)", sort="ascending"),
+        y=alt.Y("day:O", title="Day (UTC)", sort=list(dict.fromkeys(frame.sort_values("timestamp")["day"]))),
         color=alt.Color("required_agents:Q", title="Required agents (productive)",
-                        scale=alt.Scale(scheme="blues")),
+                        scale=alt.Scale(scheme="blues", zero=True),
+                        legend=alt.Legend(format=",.0f", orient="right", gradientLength=160)),
         tooltip=[alt.Tooltip("day:O", title="Day"), alt.Tooltip("time:O", title="Interval (UTC)"),
                  alt.Tooltip("volume:Q", title="Volume (items)", format=",.0f"),
                  alt.Tooltip("aht_seconds:Q", title="AHT (s)", format=",.0f"),
                  alt.Tooltip("required_agents:Q", title="Required agents", format=",.2f")],
-    ).properties(height=max(160, 22 * frame["day"].nunique()), title=title)
+    ).properties(height=alt.Step(26), title=title)  # one 26 px row per day, whatever the width
 
 
 def render() -> None:
@@ -91,6 +92,12 @@ def render() -> None:
     widgets.show_chart(_heatmap(rows, op.settings.interval_minutes,
                                f"Required productive agents, {queue} · {market} ({q.sla_kind.value}: {sla})"),
                       key="requirements_heatmap")
-    table = req.copy()
-    table["timestamp"] = table["timestamp"].dt.strftime("%Y-%m-%d %H:%M UTC")
-    widgets.show_table(table, key="requirements", file_name="requirements.csv", height=300)
+    table = req[req["queue"] == queue]  # the rows behind the chart: the chosen queue (and market)
+    if market != markets[0]:
+        table = table[table["market"] == market]
+    table = table.assign(timestamp=table["timestamp"].dt.strftime("%Y-%m-%d %H:%M UTC"),
+                         workload_hours=table["workload_hours"].round(2),
+                         required_agents=table["required_agents"].round(2))
+    st.caption(f"{len(table):,} rows: {queue}, {market.lower() if market == markets[0] else market}; "
+               "required agents are productive agents, before shrinkage.")
+    widgets.show_table(table, key="requirements", file_name=f"requirements-{queue}.csv", height=300)

@@ -168,7 +168,8 @@ def _demand_section(weekly: pd.DataFrame) -> None:
     totals = (weekly.groupby(group, as_index=False)[["volume", "workload_hours"]].sum()
               .sort_values("workload_hours", ascending=False))
     n_weeks = max(1, weekly["week_start"].nunique())
-    totals = totals.assign(volume=totals["volume"] / n_weeks, workload_hours=totals["workload_hours"] / n_weeks)
+    totals = totals.assign(volume=(totals["volume"] / n_weeks).round(0),
+                           workload_hours=(totals["workload_hours"] / n_weeks).round(1))
     widgets.show_table(totals.rename(columns={"volume": "volume (items/week, mean)",
                                              "workload_hours": "workload (hours/week, mean)"}),
                       key=f"overview_demand_{group}", file_name=f"demand-by-{group}.csv")
@@ -180,10 +181,11 @@ def _sites_section(sites: pd.DataFrame) -> None:
     chart = alt.Chart(data).mark_bar().encode(
         y=alt.Y("vendor:N", title="Vendor"),
         x=alt.X("max_headcount:Q", title="Max headcount (agents)", stack="zero"),
-        color=alt.Color("zone:N", title="Site time zone (offset at data date)"),
+        color=alt.Color("zone:N", title="Site time zone (UTC offset at the data date)",
+                        legend=alt.Legend(titleLimit=400)),
         tooltip=["site:N", "city:N", "zone:N", alt.Tooltip("max_headcount:Q", title="Max headcount (agents)"),
                  alt.Tooltip("productive_max:Q", title="Productive at cap (agents)", format=",.0f")],
-    ).properties(height=max(120, 45 * data["vendor"].nunique()))
+    ).properties(height=alt.Step(40))  # a step, not a total: a fixed height minus the legend left no bars
     widgets.show_chart(chart, key="overview_sites_chart")
     shown = sites.drop(columns=["utc_offset_hours"]).rename(columns={
         "max_headcount": "max headcount (agents)", "min_headcount": "min headcount (agents)",

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from planning.access import LOCAL_USER as PLANNER
 from planning.scenarios import Store
 
 BASE = {"status": "optimal", "cost": 1000.0, "paid_hours": 100.0, "unmet_agent_hours": 0.0, "gap": 0.0,
@@ -29,7 +30,7 @@ def page(tmp_path, monkeypatch):
 
     calls = []
 
-    def fake_run(scenario, *, progress=None, operation=None):
+    def fake_run(scenario, *, who, progress=None, operation=None):
         calls.append(scenario)
         progress("Planning shifts", 0.5)
         return SimpleNamespace(kpis=RUN)
@@ -83,11 +84,11 @@ def test_saving_after_a_run_stores_the_kpis_and_lists_the_scenario(page, tmp_pat
     at.button(key="scn_save_new").click().run()  # no name yet: a clear message, nothing saved
     assert any("needs a name" in e.value for e in at.error)
     store = Store(tmp_path / "page.db")
-    assert store.list() == []
+    assert store.list(who=PLANNER) == []
     at.text_input(key="scn_f_name").set_value("Spam +20%")
     at.button(key="scn_save_new").click().run()
     assert not at.exception and "Saved scenario #1 with its KPIs." in at.success[0].value
-    assert store.latest_result(1)["kpis"]["cost"] == 1300.0
+    assert store.latest_result(1, who=PLANNER)["kpis"]["cost"] == 1300.0
     assert "#1 Spam +20%" in at.selectbox(key="scn_pick").options
 
 
@@ -100,7 +101,7 @@ def test_kpis_of_a_stale_run_are_not_saved(page, tmp_path):
     at.text_input(key="scn_f_name").set_value("stale")
     at.button(key="scn_save_new").click().run()
     assert "Saved scenario #1." in at.success[0].value
-    assert Store(tmp_path / "page.db").latest_result(1) is None
+    assert Store(tmp_path / "page.db").latest_result(1, who=PLANNER) is None
 
 
 def test_no_stored_baseline_says_what_to_do(page, monkeypatch):
@@ -115,15 +116,15 @@ def test_compare_runs_scenarios_that_were_never_run(page, tmp_path):
     from planning.scenarios import Scenario
 
     store = Store(tmp_path / "page.db")
-    a = store.save(Scenario(name="base", base="data/sample"))
+    a = store.save(Scenario(name="base", base="data/sample"), who=PLANNER)
     b = store.save(Scenario(name="more", base="data/sample",
-                            levers=[{"kind": "volume_change", "queue": "spam", "percent": 30}]))
+                            levers=[{"kind": "volume_change", "queue": "spam", "percent": 30}]), who=PLANNER)
     at = page.run()
     at.multiselect(key="scn_cmp").set_value([a, b]).run()
     at.button(key="scn_cmp_go").click().run()
     assert not at.exception and not at.error  # two runs in one rerun: each has its own Stop button
     assert [s.name for s in at.calls] == ["base", "more"]
-    assert store.latest_result(b)["kpis"]["cost"] == 1300.0
+    assert store.latest_result(b, who=PLANNER)["kpis"]["cost"] == 1300.0
 
 
 def test_stopped_run_says_so(page):

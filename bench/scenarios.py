@@ -94,6 +94,7 @@ def kills(url: str, rounds: int, size: int = 150) -> None:
 
 
 def rerun(weeks: int, time_limit: float | None, simulate: bool = True) -> None:
+    from planning.access import LOCAL_USER
     from planning.scenarios import Scenario, load_base, run_scenario
 
     op = load_base(str(ROOT / "data" / "sample"))
@@ -105,7 +106,7 @@ def rerun(weeks: int, time_limit: float | None, simulate: bool = True) -> None:
     for label, s in (("baseline (forecast computed or read from disk cache)", base),
                      ("one-lever scenario (cached base forecast)", one)):
         t0 = time.perf_counter()
-        result = run_scenario(s, operation=op)
+        result = run_scenario(s, who=LOCAL_USER, operation=op)
         seconds = time.perf_counter() - t0
         stages = ", ".join(f"{k} {v:.1f}" for k, v in getattr(result, "timings", {}).items())
         limit = f"{time_limit:g} s" if time_limit else f"scenario default {op.settings.scenario_time_limit_seconds:g} s"

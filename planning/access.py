@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import getpass
 import io
+import os
 import tomllib
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import Mapping
 
 import pandas as pd
 
@@ -75,6 +78,17 @@ class Principal:
 LOCAL_USER = Principal(name="local user", role=Role.planner)
 
 
+def operator(name: str | None = None) -> Principal:
+    """Whoever runs the command line on the server: shell access to the data is planner access.
+    Named ``name``, else ``$WFM_USER``, else the login name."""
+    if not name:
+        try:
+            name = os.environ.get("WFM_USER") or getpass.getuser()
+        except (KeyError, OSError):  # no login name (containers)
+            name = "unknown"
+    return Principal(name=name, role=Role.planner)
+
+
 class Forbidden(PermissionError):
     """A signed-in person tried an action their role does not allow (message in words)."""
 
@@ -107,9 +121,11 @@ def parse_role(value: str) -> Role:
 
 
 def roles_from_mapping(mapping: dict) -> dict[str, Principal]:
-    """Role entries keyed by e-mail (case-insensitive).
+    """Role entries keyed by the identity claim's value, exactly as the provider sends it.
 
-    Accepted shapes (TOML / st.secrets): ``{"ana@x.com": "planner"}`` or
+    Keys are matched exactly (no case folding): ``Ana@x.com`` and ``ana@x.com`` are two
+    different people, because a provider may issue both.  Surrounding blanks in the file
+    are dropped.  Accepted shapes (TOML / st.secrets): ``{"ana@x.com": "planner"}`` or
     ``{"bo@x.com": {"role": "vendor_manager", "vendor": "Vendor A"}}``.
     """
     out: dict[str, Principal] = {}
@@ -120,7 +136,7 @@ def roles_from_mapping(mapping: dict) -> dict[str, Principal]:
             role, vendor = entry.get("role", ""), entry.get("vendor")
         else:
             raise AccessError(f"role entry for '{email}' must be a role name or a table with role and vendor")
-        key = str(email).strip().lower()
+        key = str(email).strip()
         out[key] = Principal(name=key, role=parse_role(role), vendor=(str(vendor).strip() or None) if vendor else None)
     return out
 
@@ -150,33 +166,61 @@ def roles_from_file(path: str | Path) -> dict[str, Principal]:
     return roles_from_text(text, path.suffix.lower())
 
 
+class SignInRefused(Forbidden):
+    """The identity provider signed someone in, but not in a way we may trust (unverified e-mail)."""
+
+
+DEFAULT_IDENTITY_CLAIM = "email"
+
+
+def _verified(value) -> bool:
+    # Some providers (AWS Cognito) send the claim as the string "true".
+    return value is True or (isinstance(value, str) and value == "true")
+
+
 def resolve_principal(
     auth_configured: bool,
-    email: str | None,
+    user_info: Mapping | None,
     roles: dict[str, Principal],
     default_role: str | None = None,
     local: Principal = LOCAL_USER,
+    claim: str = DEFAULT_IDENTITY_CLAIM,
 ) -> Principal | None:
     """Who is this? ``None`` means signed in but not allowed in.
 
     Without sign-in configured the app is single-user: ``local`` (a planner unless the
-    secrets say otherwise). With sign-in, the e-mail is looked up in ``roles``; an
-    unknown e-mail gets ``default_role`` if one is configured, otherwise no access.
+    secrets say otherwise).  With sign-in, ``user_info`` is what the identity provider
+    says about the person (``st.user``); the value of ``claim`` is looked up in ``roles``
+    exactly, without case folding or trimming.  When the claim is the e-mail, the
+    provider must also say ``email_verified`` is true, otherwise anyone who can register
+    an unverified address (or a case variant of one) at the provider would sign in as
+    its owner: ``SignInRefused``.  An unknown identity gets ``default_role`` if one is
+    configured, otherwise no access.
     """
     if not auth_configured:
         return local
-    if not email:
+    if not user_info:
         return None
-    key = email.strip().lower()
+    key = user_info.get(claim)
+    if not isinstance(key, str) or not key:
+        return None
+    if claim == "email" and not _verified(user_info.get("email_verified")):
+        raise SignInRefused(
+            f"the sign-in service did not confirm that {key} is verified (email_verified is not true); "
+            "verify the address with the sign-in service, then sign in again")
     if key in roles:
-        found = roles[key]
-        return dataclasses.replace(found, name=key)
+        return dataclasses.replace(roles[key], name=key)
     if default_role:
         role = parse_role(default_role)
         if role is Role.vendor_manager:
             raise AccessError("default_role cannot be vendor_manager (a vendor manager needs a vendor)")
         return Principal(name=key, role=role)
     return None
+
+
+def vendor_scope(principal: Principal) -> str | None:
+    """The vendor whose data alone this principal works on; ``None`` = unrestricted."""
+    return principal.vendor if principal.role is Role.vendor_manager else None
 
 
 # --- data-layer restriction -------------------------------------------------------

@@ -24,14 +24,21 @@ import threading
 import time
 from pathlib import Path
 
+from planning.access import require
+
 _ROOT = Path(__file__).resolve().parents[1]
 _PREFIX = "PROGRESS "
 
 
 class SolveJob:
-    """One solve in a child process.  States: new, running, done, failed, cancelled."""
+    """One solve in a child process.  States: new, running, done, failed, cancelled.
 
-    def __init__(self, op, requirements, options=None, simulate: bool = True):
+    ``who`` (a ``planning.access.Principal``) must be allowed to ``solve``."""
+
+    action = "solve"
+
+    def __init__(self, op, requirements, options=None, simulate: bool = True, *, who):
+        require(who, self.action)
         self._payload = ("plan", op, requirements, options, simulate)
         self.state = "new"
         self.result = None
@@ -139,20 +146,24 @@ class SolveJob:
 class ScenarioJob(SolveJob):
     """A whole scenario run (``planning.scenarios.scenario.run_scenario``) in a child process."""
 
-    def __init__(self, scenario, operation=None):
-        super().__init__(None, None)
-        self._payload = ("scenario", scenario, operation)
+    action = "run"
+
+    def __init__(self, scenario, operation=None, *, who):
+        super().__init__(None, None, who=who)
+        self._payload = ("scenario", scenario, operation, who)
 
 
-def run_scenario_isolated(scenario, *, operation=None, progress=None, poll_seconds: float = 0.25):
+def run_scenario_isolated(scenario, *, who, operation=None, progress=None, poll_seconds: float = 0.25):
     """``planning.scenarios.scenario.run_scenario`` in a child process, with the same arguments and
     result: progress arrives as ``progress(message, fraction)``; an exception raised by the
     run (bad inputs, a bad lever) is raised here again; a crash of the child raises
     ``SolverCrashed``.  If the caller is interrupted (``progress`` raises, e.g. Streamlit
     stopping the script for a Stop button), the child is killed before the exception
     goes on.  Without news for a second, ``progress`` is called again with the elapsed
-    time, so a caller can always be interrupted within about a second."""
-    job = ScenarioJob(scenario, operation).start()
+    time, so a caller can always be interrupted within about a second.  ``who`` must be
+    allowed to ``run`` (``planning.access.Forbidden`` before any process starts)."""
+    require(who, "run")
+    job = ScenarioJob(scenario, operation, who=who).start()
     last, said = ("Starting", 0.0), time.monotonic()
     try:
         while True:
@@ -182,14 +193,14 @@ class SolverCrashed(RuntimeError):
     """The child process died (a native crash, out of memory, a kill)."""
 
 
-def _scenario_child(path: Path, scenario, operation) -> tuple:
+def _scenario_child(path: Path, scenario, operation, who) -> tuple:
     from planning.scenarios import run_scenario
 
     def say(message: str, fraction: float) -> None:
         print(f"{_PREFIX}{float(fraction):.3f}|{message}".replace("\n", " "), flush=True)
 
     try:
-        return ("ok", (run_scenario(scenario, operation=operation, progress=say), None))
+        return ("ok", (run_scenario(scenario, who=who, operation=operation, progress=say), None))
     except Exception as exc:  # re-raised in the caller when it pickles, else its text
         try:
             pickle.dumps(exc)

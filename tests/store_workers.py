@@ -9,6 +9,8 @@ WORKER = r"""
 import json, sys, time
 from planning.scenarios import Store
 from planning.scenarios import Scenario
+from planning.access import operator
+OPERATOR = operator("store worker")
 url, worker, count, go = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 store = Store(url)
 levers = [{"kind": "volume_change", "percent": p} for p in (5, 10, 15)]
@@ -20,7 +22,7 @@ started = time.perf_counter()
 ok, errors = 0, []
 for i in range(count):
     try:
-        store.save(Scenario(name=f"w{worker}-{i}", base="data/sample", levers=levers, notes=str(i)))
+        store.save(Scenario(name=f"w{worker}-{i}", base="data/sample", levers=levers, notes=str(i)), who=OPERATOR)
         ok += 1
     except Exception as exc:
         errors.append(f"{type(exc).__name__}: {exc}"[:200])
@@ -32,12 +34,14 @@ KILL_WORKER = r"""
 import sys
 from planning.scenarios import Store
 from planning.scenarios import Scenario
+from planning.access import operator
+OPERATOR = operator("store worker")
 url, round_, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
 store = Store(url)
 levers = [{"kind": "volume_change", "percent": p % 90 + 1, "queue": f"q{p}"} for p in range(size)]
 print("ready", flush=True)
 i = 0
 while True:
-    store.save(Scenario(name=f"k{round_}-{i}", base="data/sample", levers=levers, notes=str(size)))
+    store.save(Scenario(name=f"k{round_}-{i}", base="data/sample", levers=levers, notes=str(size)), who=OPERATOR)
     i += 1
 """

@@ -10,7 +10,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from planning.access import (MUTATING_ACTIONS, Forbidden, require,
+from planning.access import (MUTATING_ACTIONS, Forbidden, require, SignInRefused, vendor_scope, operator,
     LOCAL_USER,
     AccessError,
     Principal,
@@ -148,15 +148,61 @@ def test_an_unknown_action_is_a_bug_not_a_refusal():
         can(LOCAL_USER, "sovle")
 
 
+def _signed_in(email, verified=True, **extra):
+    return {"is_logged_in": True, "email": email, "email_verified": verified, **extra}
+
+
 def test_resolve_principal():
-    roles = roles_from_mapping({"Ana@Vendor-A.com": {"role": "vendor manager", "vendor": "Vendor A"},
+    roles = roles_from_mapping({"ana@vendor-a.com": {"role": "vendor manager", "vendor": "Vendor A"},
                                 "lead@x.com": "viewer"})
     assert resolve_principal(False, None, roles) is LOCAL_USER
-    assert resolve_principal(True, "ana@vendor-a.com", roles).vendor == "Vendor A"
-    assert resolve_principal(True, "LEAD@x.com", roles).role is Role.viewer
-    assert resolve_principal(True, "stranger@x.com", roles) is None  # no default: no access
-    assert resolve_principal(True, "stranger@x.com", roles, default_role="viewer").role is Role.viewer
+    assert resolve_principal(True, _signed_in("ana@vendor-a.com"), roles).vendor == "Vendor A"
+    assert resolve_principal(True, _signed_in("lead@x.com"), roles).role is Role.viewer
+    assert resolve_principal(True, _signed_in("stranger@x.com"), roles) is None  # no default: no access
+    assert resolve_principal(True, _signed_in("stranger@x.com"), roles, default_role="viewer").role is Role.viewer
     assert resolve_principal(True, None, roles) is None
+    assert resolve_principal(True, {"is_logged_in": True}, roles) is None  # no e-mail claim at all
+    # Cognito sends the flag as a string
+    assert resolve_principal(True, _signed_in("lead@x.com", "true"), roles).role is Role.viewer
+
+
+PLANNER_ROLES = {"ana@example.com": "planner"}
+
+
+@pytest.mark.parametrize("verified", [False, None, "false", "True", 1, "yes"])
+def test_unverified_email_cannot_sign_in_as_anyone(verified):
+    """The attack: register ana@example.com (unverified) at the provider and sign in as the planner."""
+    roles = roles_from_mapping(PLANNER_ROLES)
+    info = _signed_in("ana@example.com", verified)
+    if verified is None:
+        del info["email_verified"]  # a provider that does not say at all
+    with pytest.raises(SignInRefused, match="not confirm that ana@example.com is verified"):
+        resolve_principal(True, info, roles, default_role="viewer")
+
+
+@pytest.mark.parametrize("variant", ["Ana@example.com", "ANA@EXAMPLE.COM", " ana@example.com", "ana@example.com "])
+def test_a_case_or_blank_variant_is_another_person(variant):
+    """The attack: a (verified) case variant of the planner's address. It is not the planner:
+    without a default role no access, with one only that role, never the planner's."""
+    roles = roles_from_mapping(PLANNER_ROLES)
+    assert resolve_principal(True, _signed_in(variant), roles) is None
+    who = resolve_principal(True, _signed_in(variant), roles, default_role="viewer")
+    assert who.role is Role.viewer and who.name == variant
+    # and an unverified variant is refused before any lookup
+    with pytest.raises(SignInRefused):
+        resolve_principal(True, _signed_in(variant, False), roles)
+
+
+def test_configured_claim_is_matched_exactly_without_email_verification():
+    roles = roles_from_mapping({"google-oauth2|1234": "planner"})
+    info = {"is_logged_in": True, "sub": "google-oauth2|1234", "email": "x@example.com", "email_verified": False}
+    assert resolve_principal(True, info, roles, claim="sub").role is Role.planner
+    assert resolve_principal(True, {**info, "sub": "GOOGLE-OAUTH2|1234"}, roles, claim="sub") is None
+
+
+def test_roles_keep_the_case_they_are_written_in():
+    roles = roles_from_mapping({"Ana@Example.com": "planner", "ana@example.com": "viewer"})
+    assert roles["Ana@Example.com"].role is Role.planner and roles["ana@example.com"].role is Role.viewer
 
 
 def test_role_errors_say_how_to_fix():

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from planning.shiftplan import PlanOptions, solve_plan
+from planning.access import LOCAL_USER
 from planning.jobs import SolveJob
 from tests.plan_cases import day_profile, operation, queue, requirements, site
 
@@ -28,7 +29,7 @@ class _Abort:  # unpickling it in the child aborts the process: a native crash
 
 def test_job_returns_the_same_plan_as_a_direct_solve():
     op, req = _case()
-    job = SolveJob(op, req, PlanOptions(time_limit_seconds=20)).start()
+    job = SolveJob(op, req, PlanOptions(time_limit_seconds=20), who=LOCAL_USER).start()
     job.wait(120)
     assert job.state == "done", job.error
     assert job.result.cost == pytest.approx(solve_plan(op, req).cost)
@@ -37,7 +38,7 @@ def test_job_returns_the_same_plan_as_a_direct_solve():
 
 def test_cancel_terminates_the_child():
     op, req = _case()
-    job = SolveJob(op, req, _Sleep()).start()
+    job = SolveJob(op, req, _Sleep(), who=LOCAL_USER).start()
     time.sleep(0.5)
     assert job.running
     t0 = time.time()
@@ -48,7 +49,7 @@ def test_cancel_terminates_the_child():
 
 def test_crash_becomes_a_failed_state():
     op, req = _case()
-    job = SolveJob(op, req, _Abort()).start().wait(60)
+    job = SolveJob(op, req, _Abort(), who=LOCAL_USER).start().wait(60)
     assert job.state == "failed"
     assert "crashed (signal 6)" in job.error
 
@@ -61,7 +62,7 @@ def test_scenario_errors_are_raised_again_in_the_caller():
 
     missing = Scenario(name="x", base="/nonexistent/inputs")
     with pytest.raises(ScenarioInputError, match="nonexistent"):
-        run_scenario_isolated(missing)
+        run_scenario_isolated(missing, who=LOCAL_USER)
 
 
 def test_scenario_crash_raises_solver_crashed():
@@ -69,7 +70,7 @@ def test_scenario_crash_raises_solver_crashed():
     from planning.jobs import SolverCrashed, run_scenario_isolated
 
     with pytest.raises(SolverCrashed, match="signal 6"):
-        run_scenario_isolated(Scenario(name="x", base="data/sample"), operation=_Abort())
+        run_scenario_isolated(Scenario(name="x", base="data/sample"), operation=_Abort(), who=LOCAL_USER)
 
 
 def test_interrupted_caller_kills_the_scenario_child():
@@ -95,7 +96,7 @@ def test_interrupted_caller_kills_the_scenario_child():
         with pytest.raises(Stop):
             # the child prints progress at once (loading), then works for long
             solverproc.run_scenario_isolated(Scenario(name="x", base="data/sample", settings={"weeks": 8}),
-                                             progress=progress, poll_seconds=0.05)
+                                             progress=progress, poll_seconds=0.05, who=LOCAL_USER)
     finally:
         solverproc.ScenarioJob.start = real
     assert jobs and jobs[0].state == "cancelled" and jobs[0]._proc.poll() is not None

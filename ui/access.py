@@ -3,7 +3,8 @@
 Without an ``[auth]`` section in ``.streamlit/secrets.toml`` the app is open to one
 local user (a planner, or the role in ``[access] local_role``); run it on localhost
 only. With ``[auth]`` configured, people sign in through ``st.login`` and their e-mail
-is looked up in the roles (``[access.users]`` in the secrets or a roles file). The
+(or the claim in ``[access] identity_claim``) is looked up exactly in the roles
+(``[access.users]`` in the secrets or a roles file); an e-mail must be verified by the provider. The
 restriction itself lives in ``planning.access``; this module only gathers the facts.
 """
 from __future__ import annotations
@@ -15,8 +16,10 @@ import streamlit as st
 
 from planning.access import (
     LOCAL_USER,
+    DEFAULT_IDENTITY_CLAIM,
     AccessError,
     Principal,
+    SignInRefused,
     parse_role,
     resolve_principal,
     roles_from_file,
@@ -78,9 +81,14 @@ def current_principal() -> Principal:
             st.info("Sign in with your company account to see the plans.", icon=":material/lock:")
             st.button("Sign in", key="access_login", on_click=st.login, type="primary")
             st.stop()
-        email = st.user.get("email") if configured else None
-        principal = resolve_principal(configured, email, _roles(settings),
-                                      settings.get("default_role"), _local_user(settings))
+        user_info = st.user.to_dict() if configured else None
+        principal = resolve_principal(configured, user_info, _roles(settings),
+                                      settings.get("default_role"), _local_user(settings),
+                                      claim=str(settings.get("identity_claim") or DEFAULT_IDENTITY_CLAIM))
+    except SignInRefused as exc:
+        st.error(f"Sign-in refused: {exc}.", icon=":material/block:")
+        st.button("Sign out", key="access_logout_refused", on_click=st.logout)
+        st.stop()
     except AccessError as exc:
         st.error(f"The access configuration has a problem: {exc}. Fix `.streamlit/secrets.toml` "
                  "or the roles file, then reload.", icon=":material/error:")

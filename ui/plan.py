@@ -11,6 +11,7 @@ from planning.shiftplan import explain, precheck
 from planning.domain import Operation, SlaKind
 from planning.staffing import RequirementsError, compute_requirements, seasonal_naive_forecast
 from planning.shiftplan import PlanOptions
+from planning.access import Forbidden, can
 from planning.jobs import SolveJob
 from ui import common
 from ui import widgets
@@ -207,12 +208,13 @@ def cost_table(cost: pd.DataFrame, currency: str) -> pd.DataFrame:
         "peak_daily_headcount": "peak daily headcount (agents)"})
 
 
-def _start_job(op: Operation, req: pd.DataFrame, options: PlanOptions, inputs: dict) -> None:
+def _start_job(op: Operation, req: pd.DataFrame, options: PlanOptions, inputs: dict, who) -> None:
+    """Start a solve for ``who`` (``SolveJob`` refuses anyone who may not solve: Forbidden)."""
+    job = SolveJob(op, req, options, who=who)  # checks the role before anything is stopped or started
     old = st.session_state.get(JOB_KEY)
     if old is not None and old["job"].running:
         old["job"].cancel()
-    st.session_state[JOB_KEY] = {"job": SolveJob(op, req, options).start(), "inputs": inputs,
-                                 "requirements": req}
+    st.session_state[JOB_KEY] = {"job": job.start(), "inputs": inputs, "requirements": req}
 
 
 @st.fragment(run_every=1.0)
@@ -280,8 +282,15 @@ def render() -> None:
                 st.markdown(f"- {fmt.plain(message)}")
     inputs = {"digest": loaded.digest, "who": who.label, "weeks": weeks, "source": source,
               "limit": limit, "tours": tours}
-    if st.button("Solve", type="primary", key="plan_solve", icon=":material/play_arrow:"):
-        _start_job(op, req, PlanOptions(time_limit_seconds=float(limit), weekly_tours=tours), inputs)
+    # The button follows the role; SolveJob itself refuses anyone who may not solve.
+    if can(who, "solve") and st.button("Solve", type="primary", key="plan_solve", icon=":material/play_arrow:"):
+        try:
+            _start_job(op, req, PlanOptions(time_limit_seconds=float(limit), weekly_tours=tours), inputs, who)
+        except Forbidden as exc:
+            widgets.error_box(f"Not allowed: {exc}.")
+    elif not can(who, "solve"):
+        st.caption(f"Read-only for {fmt.plain(who.label)}: only planners start a solve; the plan below is the "
+                   "stored baseline.")
     _progress_panel()
 
     outcome = st.session_state.get(OUTCOME_KEY)

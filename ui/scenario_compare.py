@@ -12,7 +12,8 @@ from planning.scenarios.scenario import (compare, compare_wide,
                                 labels, what_changed)
 # Runs go to a child process: Stop kills it at once, and a native solver crash cannot
 # take the server down (same arguments and result as planning.scenarios.scenario.run_scenario).
-from planning.scenarios import Store
+from planning.access import Forbidden, can
+from planning.scenarios import Store, StoreError
 from ui import widgets
 from ui import format as fmt
 from ui.scenario_state import CONFIRM, FLASH, _open
@@ -67,32 +68,46 @@ def _kpi_metrics(last: dict, op) -> None:
 
 
 # ---------------------------------------------------------------- saved / compare
-def _saved_tab(store: Store) -> None:
-    rows = store.list()
+def _say(exc: Exception) -> str:
+    """A refusal or a store problem in words (both messages say what to do)."""
+    return f"Not allowed: {exc}." if isinstance(exc, Forbidden) else str(exc)
+
+
+def _saved_tab(store: Store, who) -> None:
+    rows = store.list(who=who)
     if not rows:
-        widgets.empty_state("No saved scenarios", "Build one in **Build & run** and press **Save as new**.")
+        widgets.empty_state("No saved scenarios" + ("" if can(who, "save") else " you may see"),
+                            "Build one in **Build & run** and press **Save as new**." if can(who, "save")
+                            else "A planner saves scenarios; vendor managers see those made for their vendor.")
         return
     table = pd.DataFrame(rows)[["id", "name", "levers", "runs", "created_by", "created_at", "parent_id", "notes"]]
     widgets.show_table(table, key="scn_saved", file_name="scenarios.csv")
     options = {r["id"]: f"#{r['id']} {r['name']}" for r in rows}
     sid = st.selectbox("Scenario", list(options), format_func=options.get, key="scn_pick")
     c1, c2, c3 = st.columns(3)
-    if c1.button("Open", icon=":material/folder_open:", key="scn_open"):
-        _open(store.get(sid))
-        st.session_state[FLASH] = f"Opened scenario #{sid} in Build & run."
-        st.rerun()  # re-render the form with the opened scenario
-    if c2.button("Duplicate", icon=":material/content_copy:", key="scn_dup"):
-        new = store.save(store.get(sid).duplicate())
-        st.session_state[FLASH] = f"Saved a copy of #{sid} as #{new}."
-        st.rerun()
-    if c3.button("Delete...", icon=":material/delete:", key="scn_del"):
+    try:
+        if c1.button("Open", icon=":material/folder_open:", key="scn_open"):
+            _open(store.get(sid, who=who))
+            st.session_state[FLASH] = f"Opened scenario #{sid} in Build & run."
+            st.rerun()  # re-render the form with the opened scenario
+        if can(who, "duplicate") and c2.button("Duplicate", icon=":material/content_copy:", key="scn_dup"):
+            new = store.duplicate(sid, who=who)
+            st.session_state[FLASH] = f"Saved a copy of #{sid} as #{new}."
+            st.rerun()
+    except (Forbidden, StoreError) as exc:
+        widgets.error_box(_say(exc))
+    if can(who, "delete") and c3.button("Delete...", icon=":material/delete:", key="scn_del"):
         st.session_state[CONFIRM] = sid
     if st.session_state.get(CONFIRM) == sid:
         st.warning(f"Delete {fmt.plain(options[sid])} and its results? This cannot be undone.",
                    icon=":material/warning:")
         d1, d2 = st.columns(2)
         if d1.button("Yes, delete", type="primary", key="scn_del_yes"):
-            store.delete(sid)
+            try:
+                store.delete(sid, who=who)
+            except (Forbidden, StoreError) as exc:
+                widgets.error_box(_say(exc))
+                return
             st.session_state.pop(CONFIRM, None)
             st.rerun()
         if d2.button("Cancel", key="scn_del_no"):
@@ -101,7 +116,7 @@ def _saved_tab(store: Store) -> None:
 
 
 def _compare_tab(store: Store, who) -> None:
-    rows = store.list()
+    rows = store.list(who=who)
     options = {r["id"]: f"#{r['id']} {r['name']}" + ("" if r["runs"] else " (not run)") for r in rows}
     chosen = st.multiselect("Scenarios to compare (2-4; the first is the reference)", list(options),
                             format_func=options.get, max_selections=4, key="scn_cmp")
@@ -110,16 +125,24 @@ def _compare_tab(store: Store, who) -> None:
         return
     if not st.button("Compare", icon=":material/compare_arrows:", type="primary", key="scn_cmp_go"):
         return
-    scenarios, kpis = [store.get(i) for i in chosen], []
-    for s in scenarios:
-        last = store.latest_result(s.id)
-        if last is None:
-            outcome = _run(s, who, key=f"scn_cmp_stop_{s.id}")
-            if outcome is None:
-                return
-            store.save_result(s.id, outcome["kpis"], outcome["seconds"])
-            last = outcome
-        kpis.append(last["kpis"])
+    try:
+        scenarios, kpis = [store.get(i, who=who) for i in chosen], []
+        for s in scenarios:
+            last = store.latest_result(s.id, who=who)
+            if last is None:
+                if not can(who, "run"):
+                    widgets.empty_state(f"#{s.id} {fmt.plain(s.name)} was never run",
+                                        "A planner runs it; then it can be compared here.")
+                    return
+                outcome = _run(s, who, key=f"scn_cmp_stop_{s.id}")
+                if outcome is None:
+                    return
+                store.save_result(s.id, outcome["kpis"], outcome["seconds"], who=who)
+                last = outcome
+            kpis.append(last["kpis"])
+    except (Forbidden, StoreError) as exc:
+        widgets.error_box(_say(exc))
+        return
     table = compare(scenarios, kpis)
     st.markdown("**What changed**")
     changed = what_changed(scenarios)

@@ -8,7 +8,7 @@ import time
 
 import streamlit as st
 
-from planning.access import restrict_operation
+from planning.access import Forbidden, restrict_operation
 from planning.scenarios import LeverError
 from planning.scenarios.scenario import (PlanSettings, Scenario, ScenarioInputError)
 # Runs go to a child process: Stop kills it at once, and a native solver crash cannot
@@ -17,7 +17,7 @@ from planning.jobs import SolverCrashed
 from planning.jobs import run_scenario_isolated as run_scenario
 from ui import widgets
 from ui import format as fmt
-from ui.scenario_state import STOPPED, UNNAMED, _base_operation, _draft, _stamp
+from ui.scenario_state import STOPPED, UNNAMED, _draft, base_operation
 
 
 def _scenario_from_draft(run_only: bool = False) -> Scenario:
@@ -61,14 +61,16 @@ def _run(scenario: Scenario, who, key: str = "scn_stop") -> dict | None:
                        "the last result stays.")
         bar = st.progress(0.0, text="Starting...")
         try:
-            op = restrict_operation(_base_operation(scenario.base, _stamp(scenario.base)), who)
+            op = restrict_operation(base_operation(scenario.base), who)
             t0 = time.perf_counter()
-            result = run_scenario(scenario, operation=op, progress=lambda message, f: bar.progress(
+            result = run_scenario(scenario, who=who, operation=op, progress=lambda message, f: bar.progress(
                 min(max(float(f), 0.0), 1.0), text=fmt.plain(message)))
             seconds = time.perf_counter() - t0
             baseline = _baseline_kpis(op, scenario)
+        except Forbidden as exc:
+            problem, fix = f"Not allowed: {exc}.", None
         except ScenarioInputError as exc:
-            problem, fix = str(exc), "Fix the base dataset (see the Data page) or pick another path."
+            problem, fix = str(exc), "Fix the base dataset (see the Data page) or pick another one."
         except LeverError as exc:
             problem, fix = str(exc), "Edit or remove the lever that names it."
         except SolverCrashed as exc:

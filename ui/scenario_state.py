@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from planning.scenarios.scenario import (Scenario, load_base)
+from planning.scenarios.scenario import Scenario, allowed_bases, load_base, resolve_base
 # Runs go to a child process: Stop kills it at once, and a native solver crash cannot
 # take the server down (same arguments and result as planning.scenarios.scenario.run_scenario).
 from planning.scenarios import Store
@@ -29,14 +29,29 @@ def _store() -> Store:
     return Store()
 
 
+def base_datasets() -> dict[str, Path]:
+    """The base datasets this server allows: the sample, ``$WFM_BASE_DATASETS`` and
+    ``[scenarios] base_datasets`` in ``.streamlit/secrets.toml`` (server configuration only)."""
+    try:
+        configured = list(st.secrets["scenarios"]["base_datasets"]) if "scenarios" in st.secrets else []
+    except (FileNotFoundError, KeyError):  # no secrets file, or no base_datasets in it
+        configured = []
+    return allowed_bases(configured)
+
+
+def base_operation(base: str):
+    """The validated operation of an allowed base dataset (``BaseNotAllowed`` for any other path)."""
+    path = resolve_base(base, base_datasets())
+    return _load_base(str(path), _stamp(path))
+
+
 @st.cache_resource(show_spinner="Loading the base dataset...", max_entries=4)
-def _base_operation(path: str, stamp: tuple):
+def _load_base(path: str, stamp: tuple):
     return load_base(path)
 
 
-def _stamp(path: str) -> tuple:
-    p = Path(path) if Path(path).exists() else common.ROOT / path
-    files = [p] if p.is_file() else sorted(q for q in p.glob("*") if q.is_file()) if p.is_dir() else []
+def _stamp(path: Path) -> tuple:
+    files = [path] if path.is_file() else sorted(q for q in path.glob("*") if q.is_file()) if path.is_dir() else []
     return tuple((q.name, q.stat().st_mtime_ns, q.stat().st_size) for q in files)
 
 

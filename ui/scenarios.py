@@ -12,16 +12,18 @@ import datetime as dt
 import streamlit as st
 from pydantic import ValidationError
 
-from planning.access import restrict_operation
+from planning.access import Forbidden, can, restrict_operation
 from planning.scenarios import explain
 # Runs go to a child process: Stop kills it at once, and a native solver crash cannot
 # take the server down (same arguments and result as planning.scenarios.scenario.run_scenario).
 from planning.scenarios import Store, StoreError
 from ui import common
+from ui import format as fmt
 from ui import widgets
 from ui.scenario_compare import _compare_tab, _kpi_metrics, _saved_tab
 from ui.scenario_levers import _lever_builder, _lever_list
-from ui.scenario_state import DRAFT, FLASH, LAST_RUN, STOPPED, _base_operation, _draft, _empty_draft, _stamp, _store
+from ui.scenario_state import (DRAFT, FLASH, LAST_RUN, STOPPED, _draft, _empty_draft, _store, base_datasets,
+                               base_operation)
 from ui.scenario_run import _run, _scenario_from_draft, _signature
 
 
@@ -52,8 +54,12 @@ def _build_tab(store: Store, who, op) -> None:
     st.subheader(title)
     c1, c2 = st.columns([2, 3])
     draft["name"] = c1.text_input("Name", value=draft["name"], key="scn_f_name", max_chars=200)
-    draft["base"] = c2.text_input("Base dataset (CSV folder, .zip or .xlsx on the server)", value=draft["base"],
-                                  key="scn_f_base")
+    bases = list(base_datasets())
+    if draft["base"] not in bases:  # e.g. a scenario saved from the command line: shown, never loaded
+        bases.append(draft["base"])
+    draft["base"] = c2.selectbox("Base dataset (configured on the server)", bases, index=bases.index(draft["base"]),
+                                 key="scn_f_base", help="The built-in sample and the datasets listed in the server's "
+                                 "configuration ([scenarios] base_datasets or WFM_BASE_DATASETS).")
     draft["notes"] = st.text_area("Notes", value=draft["notes"], key="scn_f_notes", height=68)
     _settings_inputs(draft)
     st.markdown("**Levers** (applied in this order)")
@@ -61,9 +67,14 @@ def _build_tab(store: Store, who, op) -> None:
     _lever_builder(op)
 
     b1, b2, b3, b4 = st.columns(4)
-    run = b1.button("Run", icon=":material/play_arrow:", type="primary", key="scn_run")
-    save_new = b2.button("Save as new", icon=":material/save:", key="scn_save_new")
-    save = b3.button("Save changes", icon=":material/save_as:", key="scn_save", disabled=draft["id"] is None)
+    # Controls follow the role; the store and the runner refuse on their own (planning.access.require).
+    run = can(who, "run") and b1.button("Run", icon=":material/play_arrow:", type="primary", key="scn_run")
+    save_new = can(who, "save") and b2.button("Save as new", icon=":material/save:", key="scn_save_new")
+    save = can(who, "save") and b3.button("Save changes", icon=":material/save_as:", key="scn_save",
+                                          disabled=draft["id"] is None)
+    if not can(who, "run"):
+        st.info(f"Read-only for {fmt.plain(who.label)}: you may try levers here and see saved scenarios, "
+                "but only planners run and save them.", icon=":material/visibility:")
     if b4.button("New (clear)", icon=":material/note_add:", key="scn_clear"):
         st.session_state[DRAFT] = _empty_draft()
         st.session_state.pop(LAST_RUN, None)
@@ -83,14 +94,16 @@ def _build_tab(store: Store, who, op) -> None:
         last = st.session_state.get(LAST_RUN)
         try:
             if save:
-                store.update(scenario)
+                store.update(scenario, who=who)
                 sid = scenario.id
             else:
-                sid = store.save(scenario)
+                sid = store.save(scenario, who=who)
                 draft["id"] = sid
             fresh = bool(last) and last.get("signature") == _signature(scenario)
             if fresh:  # only the KPIs of exactly these levers and settings
-                store.save_result(sid, last["kpis"], last["seconds"])
+                store.save_result(sid, last["kpis"], last["seconds"], who=who)
+        except Forbidden as exc:
+            widgets.error_box(f"Not allowed: {exc}.")
         except StoreError as exc:
             widgets.error_box(str(exc))
         else:
@@ -117,6 +130,9 @@ def render() -> None:
                "Saved in the scenario store shared with `python -m planning scenario`.")
     try:
         store = _store()
+    except StoreError as exc:  # says what is wrong (disk full, read-only, unreachable) and what to do
+        widgets.error_box(str(exc))
+        return
     except Exception as exc:
         widgets.error_box(f"the scenario store cannot be opened: {exc}",
                          "Check the WFM_DB setting (a file path or a postgresql:// URL).")
@@ -127,7 +143,7 @@ def render() -> None:
         st.success(st.session_state.pop(FLASH), icon=":material/check:")
     draft = _draft()
     try:
-        op = restrict_operation(_base_operation(draft["base"], _stamp(draft["base"])), who)
+        op = restrict_operation(base_operation(draft["base"]), who)
     except Exception as exc:
         op = None
         widgets.error_box(f"base dataset {draft['base']}: {exc}".splitlines()[0],
@@ -135,7 +151,9 @@ def render() -> None:
     build, saved, comp = st.tabs(["Build & run", "Saved", "Compare"])
     with build:
         _build_tab(store, who, op)
-    with saved:
-        _saved_tab(store)
-    with comp:
-        _compare_tab(store, who)
+    for tab, show in ((saved, _saved_tab), (comp, _compare_tab)):
+        with tab:
+            try:
+                show(store, who)
+            except StoreError as exc:  # says what is wrong with the database and what to do
+                widgets.error_box(str(exc))

@@ -119,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
     from planning.inputs import load_operation
     from planning.staffing import RequirementsError, compute_requirements
     from planning.shiftplan import PlanOptions
+    from planning.access import operator
     from planning.jobs import SolveJob
 
     if args.weeks is not None and not 1 <= args.weeks <= 8:
@@ -159,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
     for message in precheck(op, requirements)["message"].head(20):
         print(f"pre-check: {message}", file=sys.stderr)
     options = PlanOptions(time_limit_seconds=args.time_limit, weekly_tours=args.tours)
-    job = SolveJob(op, requirements, options, simulate=not args.no_simulate).start()
+    job = SolveJob(op, requirements, options, simulate=not args.no_simulate, who=operator()).start()
     try:
         while job.running:
             for message in job.poll():

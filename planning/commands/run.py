@@ -90,9 +90,10 @@ def _levers(args):
 
     label, levers, settings = "Base plan", [], {}
     if args.scenario:
+        from planning.access import operator
         from planning.scenarios import Store
 
-        scenario = Store(args.db).find(args.scenario)
+        scenario = Store(args.db).find(args.scenario, who=operator())
         label, levers = scenario.name, list(scenario.levers)
         settings = scenario.settings.model_dump()
     extra = [parse_lever(text) for text in args.lever]

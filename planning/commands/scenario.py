@@ -108,20 +108,27 @@ def _store(args):
     return Store(args.db)
 
 
+def _who(args):
+    """The person at the command line: shell access on the server is planner access."""
+    from planning.access import operator
+
+    return operator(getattr(args, "by", None))
+
+
 def _progress(message: str, fraction: float) -> None:
     print(f"  [{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
 
 
-def _execute(store, scenario) -> dict:
+def _execute(store, scenario, who) -> dict:
     from planning.scenarios import run_scenario
 
     print(f"running {scenario.name!r} (#{scenario.id}) ...", file=sys.stderr)
     t0 = time.perf_counter()
-    result = run_scenario(scenario, progress=_progress)
+    result = run_scenario(scenario, who=who, progress=_progress)
     seconds = time.perf_counter() - t0
-    store.save_result(scenario.id, result.kpis, seconds)
+    store.save_result(scenario.id, result.kpis, seconds, who=who)
     print(f"done in {seconds:.1f} s", file=sys.stderr)
-    return store.latest_result(scenario.id)["kpis"]
+    return store.latest_result(scenario.id, who=who)["kpis"]
 
 
 @_guarded
@@ -134,23 +141,24 @@ def _save(args) -> int:
         levers += parse_levers(Path(args.levers_file).read_text(encoding="utf-8"))
     levers += [parse_lever(text) for text in args.lever]
     store = _store(args)
-    parent = store.find(args.parent).id if args.parent else None
+    who = _who(args)
+    parent = store.find(args.parent, who=who).id if args.parent else None
     scenario = Scenario(name=args.name, base=args.inputs, levers=levers, notes=args.notes, parent_id=parent,
                         settings=PlanSettings(weeks=args.weeks, start=args.start,
                                               time_limit_seconds=args.time_limit,
                                               simulate=not args.no_simulate))
-    sid = store.save(scenario, created_by=args.by)
+    sid = store.save(scenario, who=who)
     print(f"saved scenario #{sid} {scenario.name!r} with {len(levers)} lever(s)")
     for i, lever in enumerate(scenario.levers, 1):
         print(f"  {i}. {lever.describe()}")
     if args.run:
-        _print_kpis(_execute(store, store.get(sid)))
+        _print_kpis(_execute(store, store.get(sid, who=who), who))
     return EXIT_OK
 
 
 @_guarded
 def _list(args) -> int:
-    rows = _store(args).list()
+    rows = _store(args).list(who=_who(args))
     if args.json:
         print(json.dumps(rows, default=str, indent=2))
         return EXIT_OK
@@ -166,9 +174,9 @@ def _list(args) -> int:
 
 @_guarded
 def _show(args) -> int:
-    store = _store(args)
-    s = store.find(args.ref)
-    last = store.latest_result(s.id)
+    store, who = _store(args), _who(args)
+    s = store.find(args.ref, who=who)
+    last = store.latest_result(s.id, who=who)
     if args.json:
         data = s.model_dump(mode="json")
         data["latest_result"] = last and {**last, "run_at": str(last["run_at"])}
@@ -213,8 +221,8 @@ def _print_kpis(kpis: dict) -> None:
 
 @_guarded
 def _run(args) -> int:
-    store = _store(args)
-    kpis = _execute(store, store.find(args.ref))
+    store, who = _store(args), _who(args)
+    kpis = _execute(store, store.find(args.ref, who=who), who)
     if args.json:
         print(json.dumps(kpis, indent=2))
     else:
@@ -230,12 +238,12 @@ def _compare(args) -> int:
 
     if not 2 <= len(args.refs) <= 4:
         return _fail("compare two to four scenarios", EXIT_USAGE)
-    store = _store(args)
-    chosen = [store.find(ref) for ref in args.refs]
+    store, who = _store(args), _who(args)
+    chosen = [store.find(ref, who=who) for ref in args.refs]
     kpis = []
     for s in chosen:
-        last = None if args.rerun else store.latest_result(s.id)
-        kpis.append(last["kpis"] if last else _execute(store, s))
+        last = None if args.rerun else store.latest_result(s.id, who=who)
+        kpis.append(last["kpis"] if last else _execute(store, s, who))
     table = compare(chosen, kpis)
     changed = what_changed(chosen)
     if args.csv:
@@ -254,8 +262,8 @@ def _compare(args) -> int:
 
 @_guarded
 def _delete(args) -> int:
-    store = _store(args)
-    s = store.find(args.ref)
+    store, who = _store(args), _who(args)
+    s = store.find(args.ref, who=who)
     if not args.yes:
         if not sys.stdin.isatty():
             return _fail(f"add --yes to delete scenario #{s.id} {s.name!r}", EXIT_USAGE)
@@ -263,7 +271,7 @@ def _delete(args) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("kept")
             return EXIT_OK
-    store.delete(s.id)
+    store.delete(s.id, who=who)
     print(f"deleted scenario #{s.id} {s.name!r}")
     return EXIT_OK
 

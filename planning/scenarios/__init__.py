@@ -11,8 +11,8 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "levers": ["LEVER_KINDS", "Lever", "apply_levers", "explain", "lever_to_dict", "parse_lever",
         "parse_levers"],
     "operation_levers": ["CostChange", "ShrinkageChange", "SiteCap", "SiteOutage", "SlaChange", "Training"],
-    "scenario": ["PlanSettings", "Scenario", "ScenarioInputError", "compare", "compare_wide",
-        "kpis_to_json", "labels", "load_base", "run_scenario", "what_changed"],
+    "scenario": ["BaseNotAllowed", "PlanSettings", "Scenario", "ScenarioInputError", "allowed_bases", "compare",
+        "compare_wide", "kpis_to_json", "labels", "load_base", "resolve_base", "run_scenario", "what_changed"],
     "site_levers": ["AddCertification", "AddSite", "RemoveCertification", "RemoveSite", "RemoveVendor"],
-    "store": ["Store", "StoreError"],
+    "store": ["Store", "StoreError", "explain_database_error"],
 })

@@ -11,15 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from planning.access import Principal, require, restrict_operation
 from planning.scenarios.levers import Lever, lever_to_dict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_BASE = "data/sample"  # the built-in sample, always a permitted base dataset
+BASES_ENV = "WFM_BASE_DATASETS"  # more permitted base datasets: paths separated by os.pathsep
 
 # Units of the KPI rows in the comparison table.
 KPI_UNITS = {
@@ -43,7 +47,8 @@ class PlanSettings(BaseModel):
 
 
 class Scenario(BaseModel):
-    """A what-if scenario. ``id``, ``created_by`` and ``created_at`` are filled by the store.
+    """A what-if scenario. ``id``, ``created_by``, ``created_at`` and ``vendor_scope`` are filled by
+    the store.
 
     name and notes are kept verbatim (no trimming); base is the dataset path (a CSV folder
     or an .xlsx workbook) the levers apply to.
@@ -60,6 +65,7 @@ class Scenario(BaseModel):
     id: int | None = None
     created_by: str = ""
     created_at: dt.datetime | None = None
+    vendor_scope: str | None = None  # the vendor a restricted session made it under (store-filled)
 
     @field_validator("name")
     @classmethod
@@ -95,6 +101,45 @@ class ScenarioInputError(ValueError):
     """The scenario's base dataset cannot be loaded; the message lists the problems."""
 
 
+class BaseNotAllowed(ScenarioInputError):
+    """A base dataset that is not in the server's configuration (typed or uploaded paths)."""
+
+
+def _resolved(path: str | os.PathLike) -> Path:
+    found = Path(path).expanduser()
+    if not found.is_absolute():
+        found = PROJECT_ROOT / found
+    return found.resolve()  # symlinks and '..' resolved: a path is compared by what it opens
+
+
+def allowed_bases(configured: Iterable[str] = ()) -> dict[str, Path]:
+    """The base datasets this server may load, as ``{label: resolved path}``.
+
+    The built-in sample, the paths in ``$WFM_BASE_DATASETS`` (separated by ``os.pathsep``)
+    and ``configured`` (the UI passes ``[scenarios] base_datasets`` from its secrets).
+    Only server configuration says where data may be read from; nobody using the app can
+    add a path.
+    """
+    labels = [SAMPLE_BASE, *[p for p in os.environ.get(BASES_ENV, "").split(os.pathsep) if p.strip()],
+              *[str(p) for p in configured if str(p).strip()]]
+    return {label.strip(): _resolved(label.strip()) for label in labels}
+
+
+def resolve_base(base: str, allowed: dict[str, Path]) -> Path:
+    """The path of ``base`` if it is one of ``allowed`` (by label or by what it resolves to);
+    otherwise ``BaseNotAllowed`` saying which ones are."""
+    if base in allowed:
+        return allowed[base]
+    target = _resolved(base) if base.strip() else None
+    if target is not None and target in set(allowed.values()):
+        return target
+    names = ", ".join(allowed) or "none"
+    raise BaseNotAllowed(
+        f"the base dataset '{base}' is not one of this server's configured datasets ({names}); pick one of "
+        f"those. An administrator adds datasets in .streamlit/secrets.toml ([scenarios] base_datasets) or in "
+        f"the {BASES_ENV} environment variable; typed or uploaded paths are never loaded")
+
+
 def load_base(path: str):
     """The validated operation of a base dataset (raises ScenarioInputError with its problems)."""
     from planning.inputs import load_operation
@@ -109,13 +154,18 @@ def load_base(path: str):
     return operation
 
 
-def run_scenario(scenario: Scenario, *, progress: Callable[[str, float], None] | None = None,
+def run_scenario(scenario: Scenario, *, who: Principal, progress: Callable[[str, float], None] | None = None,
                  operation=None):
-    """Load the base dataset (unless ``operation`` is given) and run the pipeline with the levers."""
+    """Load the base dataset (unless ``operation`` is given) and run the pipeline with the levers.
+
+    ``who`` must be allowed to ``run`` (``planning.access.Forbidden`` otherwise); the run
+    sees only the operation as ``who`` may see it."""
     from planning.pipeline import run_pipeline
 
+    require(who, "run")
     if operation is None:
         operation = load_base(scenario.base)
+    operation = restrict_operation(operation, who)
     s = scenario.settings
     return run_pipeline(operation, weeks=s.weeks, levers=scenario.levers, start=s.start,
                         time_limit=s.time_limit_seconds or operation.settings.scenario_time_limit_seconds,

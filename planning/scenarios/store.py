@@ -18,28 +18,47 @@ How writes stay safe
   own connection, so a connection is never shared across Streamlit's threads.
 * Names, notes and lever texts are bound parameters, never spliced into SQL.
 
+Who may do what
+---------------
+Every call takes the principal (``who``, a ``planning.access.Principal``).  Writes call
+``planning.access.require`` first (save and update: ``save``; ``delete``; ``duplicate``;
+storing a run's KPIs: ``run``), so a viewer or a vendor manager is refused here, whatever
+the page shows.  ``created_by`` is ``who.name``.  Each scenario and each stored result
+records the vendor scope it was made under (``vendor_scope``: ``None`` = the whole
+operation, else the one vendor a vendor manager's session was restricted to).  A vendor
+manager sees only the scenarios made under their vendor's scope and only results run under
+it; everyone else sees the unrestricted scenarios and only unrestricted results, so a
+restricted run never becomes the shared result that planners compare.  A scenario someone
+may not see is reported as missing.
+
 Schema versions (table ``schema_version``): 1 kept levers and the last KPIs as JSON columns
-of ``scenarios``; 2 has ``levers`` and ``results`` tables and ``created_by``.  Opening an
-older database upgrades it in one transaction (``MIGRATIONS``).
+of ``scenarios``; 2 has ``levers`` and ``results`` tables and ``created_by``; 3 adds
+``vendor_scope`` to both (existing rows become unrestricted: they were planners' work).
+Opening an older database upgrades it in one transaction (``MIGRATIONS``).
+
+When the database cannot be written or reached, the ``StoreError`` says which (disk full,
+read-only, unreachable) and what to do (``explain_database_error``).
 """
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import json
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import (Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text,
-                        create_engine, delete, event, func, inspect, insert, select, text, update)
+                        create_engine, delete, event, func, inspect, insert, select, text, true, update)
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 
+from planning.access import Principal, require, vendor_scope
 from planning.scenarios.scenario import PlanSettings, Scenario, kpis_to_json
 
 ENV_VAR = "WFM_DB"
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "var" / "scenarios.db"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_SECONDS = 60.0  # a writer waits this long for the SQLite write lock
 _PG_LOCK_KEY = 7_270_451  # advisory lock serialising schema creation/migration on PostgreSQL
 
@@ -55,6 +74,7 @@ scenarios = Table(
     Column("parent_id", Integer, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("created_by", Text, nullable=False),
+    Column("vendor_scope", Text, nullable=True),  # None = unrestricted; else the vendor it was made under
 )
 levers = Table(
     "levers", metadata,
@@ -71,11 +91,42 @@ results = Table(
     Column("run_at", DateTime(timezone=True), nullable=False),
     Column("seconds", Float, nullable=True),
     Column("kpis", Text, nullable=False),  # the pipeline's KPI dict as JSON
+    Column("vendor_scope", Text, nullable=True),  # None = a run on the whole operation (shared)
 )
 
 
 class StoreError(RuntimeError):
     """The store cannot be used (newer schema, unknown scenario); the message says why."""
+
+
+def explain_database_error(exc: BaseException, url: str) -> str:
+    """What is wrong with the database behind ``url`` and how to fix it, in words."""
+    parsed = make_url(url)
+    where = parsed.database if url.startswith("sqlite") else parsed.render_as_string(hide_password=True)
+    detail = str(getattr(exc, "orig", None) or exc).strip()
+    found = detail.lower()
+    if any(m in found for m in ("disk is full", "no space left", "could not extend file", "disk full")):
+        return (f"the scenario database ({where}) cannot be written: the disk is full. Free space on that "
+                "disk (or move the database with WFM_DB), then try again; nothing was saved")
+    if any(m in found for m in ("readonly", "read-only", "read only", "permission denied")):
+        return (f"the scenario database ({where}) is read-only for this server. Make the file and its "
+                "folder writable by the server's user, or point WFM_DB at a writable database (on "
+                "PostgreSQL a primary, not a read replica), then try again; nothing was saved")
+    if any(m in found for m in ("unable to open", "connection refused", "could not connect", "timeout",
+                                "timed out", "could not translate host", "name or service not known",
+                                "connection to server", "server closed the connection")):
+        return (f"the scenario database ({where}) cannot be reached. Check that the database server is "
+                "running and reachable and that WFM_DB (a file path or a postgresql:// URL) is right, "
+                "then try again")
+    return f"the scenario database ({where}) failed: {detail}"
+
+
+@contextmanager
+def _explained(url: str):
+    try:
+        yield
+    except DBAPIError as exc:  # the driver's own errors (OperationalError and kin)
+        raise StoreError(explain_database_error(exc, url)) from exc
 
 
 # ---------------------------------------------------------------- engines
@@ -135,13 +186,6 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
     return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
 
 
-def default_user() -> str:
-    try:
-        return os.environ.get("WFM_USER") or getpass.getuser()
-    except Exception:  # no login name (containers)
-        return "unknown"
-
-
 # ---------------------------------------------------------------- migrations
 V1_DDL = [  # the first released schema, kept to test the upgrade path
     "CREATE TABLE schema_version (version INTEGER NOT NULL)",
@@ -179,7 +223,15 @@ def _v1_to_v2(conn: Connection) -> None:
     conn.exec_driver_sql("ALTER TABLE scenarios DROP COLUMN kpis")
 
 
-MIGRATIONS = {1: _v1_to_v2}  # from version -> function bringing it to version + 1
+def _v2_to_v3(conn: Connection) -> None:
+    """Record the vendor scope of scenarios and results (existing rows: unrestricted)."""
+    for table in ("scenarios", "results"):
+        # a version-1 database got ``results`` from today's metadata in _v1_to_v2
+        if "vendor_scope" not in {c["name"] for c in inspect(conn).get_columns(table)}:
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN vendor_scope TEXT")
+
+
+MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3}  # from version -> function bringing it to version + 1
 
 
 def _current_version(conn: Connection) -> int | None:
@@ -213,51 +265,87 @@ def ensure_schema(engine: Engine) -> int:
 
 # ---------------------------------------------------------------- the store
 class Store:
-    """Scenarios, their levers and their results in one database."""
+    """Scenarios, their levers and their results in one database, as one principal may use them."""
 
     def __init__(self, url: str | os.PathLike | None = None):
         self.url = database_url(url)
         self.engine = get_engine(self.url)
         key = (os.getpid(), self.url)
         if key not in _READY:
-            ensure_schema(self.engine)
+            with _explained(self.url):
+                ensure_schema(self.engine)
             _READY.add(key)
 
     def __repr__(self) -> str:
         return f"Store({make_url(self.url).render_as_string(hide_password=True)!r})"
 
+    @contextmanager
     def _read(self):
-        return self.engine.connect().execution_options(readonly=True)
+        with _explained(self.url), self.engine.connect().execution_options(readonly=True) as conn:
+            yield conn
+
+    @contextmanager
+    def _write(self):
+        with _explained(self.url), self.engine.begin() as conn:
+            yield conn
 
     @property
     def version(self) -> int:
         with self._read() as conn:
             return _current_version(conn)
 
+    # who sees what -----------------------------------------------------
+    @staticmethod
+    def _scenario_filter(who: Principal):
+        scope = vendor_scope(require(who, "view"))
+        return true() if scope is None else scenarios.c.vendor_scope == scope
+
+    @staticmethod
+    def _result_filter(who: Principal):
+        scope = vendor_scope(who)
+        return results.c.vendor_scope.is_(None) if scope is None else results.c.vendor_scope == scope
+
+    def _check_visible(self, conn: Connection, scenario_id: int, who: Principal) -> None:
+        hit = conn.execute(select(scenarios.c.id).where(scenarios.c.id == scenario_id,
+                                                        self._scenario_filter(who))).first()
+        if hit is None:  # another vendor's scenario is as missing as a deleted one
+            raise StoreError(f"scenario #{scenario_id} does not exist")
+
     # writes ------------------------------------------------------------
-    def save(self, scenario: Scenario, *, created_by: str | None = None) -> int:
-        """Insert ``scenario`` as a new row (its ``id`` is ignored); returns the new id."""
+    def save(self, scenario: Scenario, *, who: Principal) -> int:
+        """Insert ``scenario`` as a new row by ``who`` (its ``id`` is ignored); returns the new id."""
+        require(who, "save")
+        return self._insert(scenario, who)
+
+    def _insert(self, scenario: Scenario, who: Principal) -> int:
         now = dt.datetime.now(dt.timezone.utc)
-        with self.engine.begin() as conn:
+        with self._write() as conn:
+            if scenario.parent_id is not None:
+                self._check_visible(conn, scenario.parent_id, who)
             sid = conn.execute(insert(scenarios).values(
                 name=scenario.name, base=scenario.base, settings=scenario.settings.model_dump_json(),
                 notes=scenario.notes, parent_id=scenario.parent_id, created_at=now,
-                created_by=created_by if created_by is not None else (scenario.created_by or default_user()),
+                created_by=who.name, vendor_scope=vendor_scope(who),
             )).inserted_primary_key[0]
             self._write_levers(conn, sid, scenario)
         return int(sid)
 
-    def update(self, scenario: Scenario) -> None:
+    def duplicate(self, scenario_id: int, *, who: Principal, name: str | None = None) -> int:
+        """Save a copy of a scenario ``who`` may see, by ``who``, as its child; returns the new id."""
+        require(who, "duplicate")
+        return self._insert(self.get(scenario_id, who=who).duplicate(name), who)
+
+    def update(self, scenario: Scenario, *, who: Principal) -> None:
         """Overwrite a saved scenario's name, base, levers, settings and notes (results are dropped:
         they belonged to the old levers)."""
+        require(who, "save")
         if scenario.id is None:
             raise StoreError("this scenario was never saved; use save()")
-        with self.engine.begin() as conn:
-            done = conn.execute(update(scenarios).where(scenarios.c.id == scenario.id).values(
+        with self._write() as conn:
+            self._check_visible(conn, scenario.id, who)
+            conn.execute(update(scenarios).where(scenarios.c.id == scenario.id).values(
                 name=scenario.name, base=scenario.base, settings=scenario.settings.model_dump_json(),
-                notes=scenario.notes, parent_id=scenario.parent_id)).rowcount
-            if not done:
-                raise StoreError(f"scenario #{scenario.id} does not exist")
+                notes=scenario.notes, parent_id=scenario.parent_id))
             conn.execute(delete(levers).where(levers.c.scenario_id == scenario.id))
             conn.execute(delete(results).where(results.c.scenario_id == scenario.id))
             self._write_levers(conn, scenario.id, scenario)
@@ -269,26 +357,36 @@ class Store:
         if rows:
             conn.execute(insert(levers), rows)
 
-    def delete(self, scenario_id: int) -> bool:
-        """Delete a scenario with its levers and results; children keep living without a parent."""
-        with self.engine.begin() as conn:
+    def delete(self, scenario_id: int, *, who: Principal) -> bool:
+        """Delete a scenario with its levers and results; children keep living without a parent.
+        False when there is no such scenario (or ``who`` may not see it)."""
+        require(who, "delete")
+        with self._write() as conn:
+            try:
+                self._check_visible(conn, scenario_id, who)
+            except StoreError:
+                return False
             conn.execute(update(scenarios).where(scenarios.c.parent_id == scenario_id).values(parent_id=None))
             conn.execute(delete(levers).where(levers.c.scenario_id == scenario_id))
             conn.execute(delete(results).where(results.c.scenario_id == scenario_id))
             return bool(conn.execute(delete(scenarios).where(scenarios.c.id == scenario_id)).rowcount)
 
-    def save_result(self, scenario_id: int, kpis: dict, seconds: float | None = None) -> int:
-        with self.engine.begin() as conn:
-            if conn.execute(select(scenarios.c.id).where(scenarios.c.id == scenario_id)).first() is None:
-                raise StoreError(f"scenario #{scenario_id} does not exist")
+    def save_result(self, scenario_id: int, kpis: dict, seconds: float | None = None, *,
+                    who: Principal) -> int:
+        """Store the KPIs of a run ``who`` made, under ``who``'s vendor scope (a restricted run is
+        never the shared result)."""
+        require(who, "run")
+        with self._write() as conn:
+            self._check_visible(conn, scenario_id, who)
             return int(conn.execute(insert(results).values(
                 scenario_id=scenario_id, run_at=dt.datetime.now(dt.timezone.utc), seconds=seconds,
-                kpis=kpis_to_json(kpis))).inserted_primary_key[0])
+                kpis=kpis_to_json(kpis), vendor_scope=vendor_scope(who))).inserted_primary_key[0])
 
     # reads -------------------------------------------------------------
-    def get(self, scenario_id: int) -> Scenario:
+    def get(self, scenario_id: int, *, who: Principal) -> Scenario:
         with self._read() as conn:
-            row = conn.execute(select(scenarios).where(scenarios.c.id == scenario_id)).mappings().first()
+            row = conn.execute(select(scenarios).where(scenarios.c.id == scenario_id,
+                                                       self._scenario_filter(who))).mappings().first()
             if row is None:
                 raise StoreError(f"no scenario #{scenario_id}")
             specs = conn.execute(select(levers.c.spec).where(levers.c.scenario_id == scenario_id)
@@ -296,35 +394,42 @@ class Store:
         return Scenario(id=row["id"], name=row["name"], base=row["base"],
                         settings=PlanSettings.model_validate_json(row["settings"]), notes=row["notes"],
                         parent_id=row["parent_id"], created_by=row["created_by"],
+                        vendor_scope=row["vendor_scope"],
                         created_at=_utc(row["created_at"]), levers=[json.loads(s) for s in specs])
 
-    def find(self, ref: str | int) -> Scenario:
+    def find(self, ref: str | int, *, who: Principal) -> Scenario:
         """A scenario by id (``12`` or ``#12``) or by name (the newest with that name)."""
         ref = str(ref)
+        visible = self._scenario_filter(who)
         if ref.lstrip("#").isdigit():
             with self._read() as conn:
-                hit = conn.execute(select(scenarios.c.id).where(scenarios.c.id == int(ref.lstrip("#")))).first()
+                hit = conn.execute(select(scenarios.c.id).where(scenarios.c.id == int(ref.lstrip("#")),
+                                                                visible)).first()
             if hit is not None:
-                return self.get(hit[0])
+                return self.get(hit[0], who=who)
         with self._read() as conn:
-            sid = conn.execute(select(func.max(scenarios.c.id)).where(scenarios.c.name == ref)).scalar()
+            sid = conn.execute(select(func.max(scenarios.c.id)).where(scenarios.c.name == ref, visible)).scalar()
         if sid is None:
             raise StoreError(f"no scenario with id or name '{ref}' (see: python -m planning scenario list)")
-        return self.get(sid)
+        return self.get(sid, who=who)
 
-    def list(self) -> list[dict]:
-        """One summary dict per scenario, newest first."""
+    def list(self, *, who: Principal) -> list[dict]:
+        """One summary dict per scenario ``who`` may see, newest first (runs: those ``who`` may see)."""
+        visible = self._scenario_filter(who)
         lever_count = (select(levers.c.scenario_id, func.count().label("n"))
                        .group_by(levers.c.scenario_id).subquery())
         run_count = (select(results.c.scenario_id, func.count().label("runs"),
                             func.max(results.c.run_at).label("last_run"))
+                     .where(self._result_filter(who))
                      .group_by(results.c.scenario_id).subquery())
         query = (select(scenarios.c.id, scenarios.c.name, scenarios.c.base, scenarios.c.notes,
                         scenarios.c.parent_id, scenarios.c.created_by, scenarios.c.created_at,
+                        scenarios.c.vendor_scope,
                         func.coalesce(lever_count.c.n, 0).label("levers"),
                         func.coalesce(run_count.c.runs, 0).label("runs"), run_count.c.last_run)
                  .outerjoin(lever_count, lever_count.c.scenario_id == scenarios.c.id)
                  .outerjoin(run_count, run_count.c.scenario_id == scenarios.c.id)
+                 .where(visible)
                  .order_by(scenarios.c.id.desc()))
         with self._read() as conn:
             rows = [dict(r) for r in conn.execute(query).mappings()]
@@ -332,10 +437,12 @@ class Store:
             r["created_at"], r["last_run"] = _utc(r["created_at"]), _utc(_as_datetime(r["last_run"]))
         return rows
 
-    def latest_result(self, scenario_id: int) -> dict | None:
-        """``{kpis, run_at, seconds}`` of the newest run, or None if never run."""
+    def latest_result(self, scenario_id: int, *, who: Principal) -> dict | None:
+        """``{kpis, run_at, seconds}`` of the newest run ``who`` may see, or None if none."""
         with self._read() as conn:
-            row = conn.execute(select(results).where(results.c.scenario_id == scenario_id)
+            visible = results.c.scenario_id.in_(select(scenarios.c.id).where(self._scenario_filter(who)))
+            row = conn.execute(select(results).where(results.c.scenario_id == scenario_id, visible,
+                                                     self._result_filter(who))
                                .order_by(results.c.id.desc()).limit(1)).mappings().first()
         if row is None:
             return None

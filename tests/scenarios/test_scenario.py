@@ -18,6 +18,9 @@ from planning.domain import Settings
 from planning.cli import main
 from planning.scenarios import Scenario, compare, compare_wide, kpis_to_json, run_scenario, what_changed
 from planning.scenarios import Store
+from planning.access import Principal, Role
+
+PLANNER = Principal("pm@example.com", Role.planner)
 
 BASE_KPIS = {"cost": 1000.0, "paid_hours": 100.0, "unmet_agent_hours": 0.0,
              "headcount_by_site": {"MNL-A": 8, "HYD-B": 4}, "headcount_by_vendor": {"Vendor A": 8, "Vendor B": 4},
@@ -95,17 +98,17 @@ def test_run_scenario_passes_levers_and_settings(monkeypatch):
     fake = RecordingPipeline()
     monkeypatch.setattr(pipeline, "run_pipeline", fake)
     s = scenario("s", [SURGE], settings={"weeks": 2, "start": "2026-03-02", "time_limit_seconds": 5})
-    result = run_scenario(s, operation="OP")
+    result = run_scenario(s, who=PLANNER, operation="OP")
     op, kwargs = fake.calls[0]
     assert op == "OP" and kwargs["weeks"] == 2 and str(kwargs["start"]) == "2026-03-02"
     assert kwargs["time_limit"] == 5 and kwargs["levers"] == s.levers and result.kpis["cost"] == 1500.0
     assert kwargs["simulate"] is True
     run_scenario(s.model_copy(update={"settings": s.settings.model_copy(update={"simulate": False})}),
-                 operation="OP")
+                 who=PLANNER, operation="OP")
     assert fake.calls[1][1]["simulate"] is False
     # no limit of its own: the operation's what-if limit (not the 30 s plan limit)
     quick = scenario("q", [SURGE])
-    run_scenario(quick, operation=SimpleNamespace(settings=Settings(scenario_time_limit_seconds=7)))
+    run_scenario(quick, who=PLANNER, operation=SimpleNamespace(settings=Settings(scenario_time_limit_seconds=7)))
     assert fake.calls[2][1]["time_limit"] == 7
 
 
@@ -122,9 +125,9 @@ def test_cli_save_list_show_compare_delete(tmp_path, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "saved scenario #2" in out and "x3" in out
     store = Store(db)
-    assert store.get(2).parent_id == 1 and store.get(2).notes == "why\nbecause"
+    assert store.get(2, who=PLANNER).parent_id == 1 and store.get(2, who=PLANNER).notes == "why\nbecause"
     assert cli(db, "list") == 0 and "DROP TABLE" in capsys.readouterr().out
-    store.save_result(1, BASE_KPIS)
+    store.save_result(1, BASE_KPIS, who=PLANNER)
     fake = RecordingPipeline()
     monkeypatch.setattr(pipeline, "run_pipeline", fake)
     monkeypatch.setattr("planning.scenarios.scenario.load_base", lambda path: SimpleNamespace(settings=Settings()))
@@ -138,7 +141,7 @@ def test_cli_save_list_show_compare_delete(tmp_path, capsys, monkeypatch):
     assert cli(db, "show", "2", "--json") == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["latest_result"]["kpis"]["cost"] == 1500.0 and shown["levers"][0]["kind"] == "surge"
-    assert cli(db, "delete", "1", "--yes") == 0 and [r["id"] for r in store.list()] == [2]
+    assert cli(db, "delete", "1", "--yes") == 0 and [r["id"] for r in store.list(who=PLANNER)] == [2]
 
 
 @pytest.mark.parametrize("args, code, message", [
@@ -162,7 +165,7 @@ def test_cli_delete_without_yes_refuses_when_not_interactive(tmp_path, capsys, m
     cli(db, "save", "keep me", "--inputs", "data/sample")
     monkeypatch.setattr("sys.stdin", open("/dev/null"))
     assert cli(db, "delete", "keep me") == 2
-    assert len(Store(db).list()) == 1
+    assert len(Store(db).list(who=PLANNER)) == 1
 
 
 def test_cli_kinds_lists_every_lever():
@@ -202,27 +205,27 @@ def test_page_builds_saves_duplicates_and_deletes(page, tmp_path):
     at.button(key="scn_save_new").click().run()
     assert not at.exception and "Saved scenario #1" in at.success[0].value
     store = Store(tmp_path / "page.db")
-    saved = store.get(1)
+    saved = store.get(1, who=PLANNER)
     assert saved.name == "Election <b>surge</b>" and saved.levers[0].percent == 20
     at.button(key="scn_dup").click().run()
-    assert [r["id"] for r in store.list()] == [2, 1] and store.get(2).parent_id == 1
+    assert [r["id"] for r in store.list(who=PLANNER)] == [2, 1] and store.get(2, who=PLANNER).parent_id == 1
     at.selectbox(key="scn_pick").set_value(2).run()
     at.button(key="scn_open").click().run()  # reopen the copy: the form shows it
     assert at.text_input(key="scn_f_name").value == "Election <b>surge</b> (copy)"
     assert any("Editing scenario #2" in h.value for h in at.subheader)
     at.selectbox(key="scn_pick").set_value(1).run()
     at.button(key="scn_del").click().run()
-    assert len(store.list()) == 2 and any("cannot be undone" in w.value for w in at.warning)
+    assert len(store.list(who=PLANNER)) == 2 and any("cannot be undone" in w.value for w in at.warning)
     at.button(key="scn_del_yes").click().run()
-    assert [r["id"] for r in store.list()] == [2]
+    assert [r["id"] for r in store.list(who=PLANNER)] == [2]
 
 
 def test_page_compares_stored_results(page, tmp_path):
     store = Store(tmp_path / "page.db")
-    a = store.save(scenario("base"))
-    b = store.save(scenario("surge", [SURGE]))
-    store.save_result(a, BASE_KPIS)
-    store.save_result(b, SURGE_KPIS)
+    a = store.save(scenario("base"), who=PLANNER)
+    b = store.save(scenario("surge", [SURGE]), who=PLANNER)
+    store.save_result(a, BASE_KPIS, who=PLANNER)
+    store.save_result(b, SURGE_KPIS, who=PLANNER)
     at = page.run()
     at.multiselect(key="scn_cmp").set_value([a, b]).run()
     at.button(key="scn_cmp_go").click().run()

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from planning.access import Principal, Role
 from planning.scenarios import store as store_mod
 from planning.scenarios import Scenario
 from planning.scenarios import Store, StoreError
@@ -26,6 +27,7 @@ from tests.pg import INSTALL_HINT, fresh_database, pg_server
 from tests.store_workers import KILL_WORKER, WORKER
 
 ROOT = Path(__file__).resolve().parents[2]
+PLANNER = Principal("pm@example.com", Role.planner)
 PY = sys.executable
 
 
@@ -76,41 +78,41 @@ def _count(url: str, sql: str, **params):
 
 def test_round_trip_keeps_every_field(db_url):
     store = Store(db_url)
-    parent_id = store.save(_scenario("parent"))
+    parent_id = store.save(_scenario("parent"), who=PLANNER)
     original = _scenario("  Wahl '26 \"Überraschung\" 🗳  ", parent_id=parent_id)
-    sid = store.save(original, created_by="pm@example.com")
-    back = store.get(sid)
-    fields = set(Scenario.model_fields) - {"id", "created_at", "created_by"}
+    sid = store.save(original, who=PLANNER)
+    back = store.get(sid, who=PLANNER)
+    fields = set(Scenario.model_fields) - {"id", "created_at", "created_by", "vendor_scope"}
     assert back.model_dump(include=fields) == original.model_dump(include=fields)
     assert back.id == sid and back.created_by == "pm@example.com" and back.parent_id == parent_id
     assert back.created_at.tzinfo is not None
     assert abs((dt.datetime.now(dt.timezone.utc) - back.created_at).total_seconds()) < 120
     assert [lever.describe() for lever in back.levers] == [lever.describe() for lever in original.levers]
-    assert store.find(original.name).id == sid and store.find(f"#{sid}").id == sid
+    assert store.find(original.name, who=PLANNER).id == sid and store.find(f"#{sid}", who=PLANNER).id == sid
     kpis = {"cost": 1234.5, "paid_hours": 80.0, "headcount_by_site": {"MNL-A": 10},
             "attainment": [{"queue": "spam", "market": "NA-EN", "target": 0.9, "predicted": 0.93,
                             "simulated": float("nan")}]}
-    store.save_result(sid, kpis, seconds=3.25)
-    latest = store.latest_result(sid)
+    store.save_result(sid, kpis, seconds=3.25, who=PLANNER)
+    latest = store.latest_result(sid, who=PLANNER)
     assert latest["kpis"]["cost"] == 1234.5 and latest["kpis"]["attainment"][0]["simulated"] is None
     assert latest["seconds"] == 3.25
-    summary = {row["id"]: row for row in store.list()}
+    summary = {row["id"]: row for row in store.list(who=PLANNER)}
     assert summary[sid]["levers"] == 4 and summary[sid]["runs"] == 1 and summary[parent_id]["runs"] == 0
 
 
 def test_update_and_delete(db_url):
     store = Store(db_url)
-    parent = store.save(_scenario("parent"))
-    child = store.save(_scenario("child", parent_id=parent))
-    store.save_result(child, {"cost": 1.0})
-    edited = store.get(child).model_copy(update={"notes": "edited", "levers": []})
-    store.update(edited)
-    again = store.get(child)
-    assert again.notes == "edited" and again.levers == [] and store.latest_result(child) is None
-    assert store.delete(parent) and not store.delete(parent)
-    assert store.get(child).parent_id is None
+    parent = store.save(_scenario("parent"), who=PLANNER)
+    child = store.save(_scenario("child", parent_id=parent), who=PLANNER)
+    store.save_result(child, {"cost": 1.0}, who=PLANNER)
+    edited = store.get(child, who=PLANNER).model_copy(update={"notes": "edited", "levers": []})
+    store.update(edited, who=PLANNER)
+    again = store.get(child, who=PLANNER)
+    assert again.notes == "edited" and again.levers == [] and store.latest_result(child, who=PLANNER) is None
+    assert store.delete(parent, who=PLANNER) and not store.delete(parent, who=PLANNER)
+    assert store.get(child, who=PLANNER).parent_id is None
     with pytest.raises(StoreError):
-        store.get(parent)
+        store.get(parent, who=PLANNER)
     assert _count(db_url, "SELECT count(*) FROM levers WHERE scenario_id = :p", p=parent)[0][0] == 0
 
 
@@ -166,8 +168,8 @@ def test_sigkill_mid_save_leaves_no_partial_scenario(db_url):
     assert orphans == 0
     store = Store(db_url)
     assert store.integrity_check() == "ok"
-    assert len(store.get(per_scenario[-1][0]).levers) == size  # and the store still reads and writes
-    store.save(_scenario("after the kills"))
+    assert len(store.get(per_scenario[-1][0], who=PLANNER).levers) == size  # and the store still reads and writes
+    store.save(_scenario("after the kills"), who=PLANNER)
     print(f"\nSIGKILL [{db_url.split(':')[0]}]: {rounds} kills survived, {len(per_scenario)} complete "
           f"scenarios, 0 partial")
 
@@ -191,20 +193,20 @@ def test_migration_from_v1_keeps_every_scenario(db_url):
                               c=dt.datetime(2026, 1, 1 + i, tzinfo=dt.timezone.utc), l=lever_json, k=kpis))
     engine.dispose()
     store = Store(db_url)
-    assert store.version == 2
-    rows = sorted(store.list(), key=lambda r: r["id"])
+    assert store.version == 3
+    rows = sorted(store.list(who=PLANNER), key=lambda r: r["id"])
     assert [r["name"] for r in rows] == [name for name, _, _ in old]
     for row, (name, lever_json, kpis) in zip(rows, old):
-        got = store.get(row["id"])
+        got = store.get(row["id"], who=PLANNER)
         assert [lever.model_dump(mode="json", exclude_defaults=True) for lever in got.levers] == \
             [Scenario(name="x", base="x", levers=json.loads(lever_json)).levers[i].model_dump(
                 mode="json", exclude_defaults=True) for i in range(len(json.loads(lever_json)))]
         assert got.settings.weeks == 2 and got.created_by == ""
-        result = store.latest_result(row["id"])
+        result = store.latest_result(row["id"], who=PLANNER)
         assert (result and result["kpis"]) == (json.loads(kpis) if kpis else None)
     assert rows[1]["parent_id"] == rows[0]["id"]
-    new_id = store.save(_scenario("after upgrade"))
-    assert store.get(new_id).name == "after upgrade"
+    new_id = store.save(_scenario("after upgrade"), who=PLANNER)
+    assert store.get(new_id, who=PLANNER).name == "after upgrade"
 
 
 def test_newer_schema_is_refused(tmp_path):

@@ -299,10 +299,17 @@ def test_sign_in_required_when_auth_configured():
     at.run()
     no_failure(at)
     assert at.button(key="access_login") and not at.metric
-    at.user = {"is_logged_in": True, "email": "stranger@example.com"}
+    at.user = {"is_logged_in": True, "email": "stranger@example.com", "email_verified": True}
     at.run()
     assert "no role" in _errors(at) and not at.metric
-    at.user = {"is_logged_in": True, "email": "Ana@example.com"}
+    # the attacks: an unverified address, and a case variant of a listed one
+    at.user = {"is_logged_in": True, "email": "ana@example.com", "email_verified": False}
+    at.run()
+    assert "Sign-in refused" in _errors(at) and not at.metric
+    at.user = {"is_logged_in": True, "email": "Ana@example.com", "email_verified": True}
+    at.run()
+    assert "no role" in _errors(at) and not at.metric
+    at.user = {"is_logged_in": True, "email": "ana@example.com", "email_verified": True}
     at.run()
     no_failure(at)
     sites = pd.read_csv(SAMPLE / "sites.csv")
@@ -329,10 +336,13 @@ def test_app_gate_runs_no_page_until_signed_in(monkeypatch):
     at.run()
     no_failure(at)
     assert at.button(key="access_login") and rendered == []
-    at.user = {"is_logged_in": True, "email": "stranger@example.com"}
+    at.user = {"is_logged_in": True, "email": "stranger@example.com", "email_verified": True}
     at.run()
     assert "no role" in _errors(at) and rendered == []
-    at.user = {"is_logged_in": True, "email": "ana@example.com"}
+    at.user = {"is_logged_in": True, "email": "ana@example.com"}  # the provider does not say it is verified
+    at.run()
+    assert "Sign-in refused" in _errors(at) and rendered == []
+    at.user = {"is_logged_in": True, "email": "ana@example.com", "email_verified": True}
     at.run()
     no_failure(at)
     assert rendered == ["overview"]  # the default page, once signed in

@@ -106,3 +106,23 @@ def test_plan_page_tiles_fit_and_match_the_plan():
     pair.set_value(live).run()
     assert not at.exception
     assert _chart_titles(at)[0] == "Required (productive agents)"
+
+
+def test_viewer_cannot_start_a_solve_even_if_the_page_offers_it(monkeypatch):
+    """The Solve button is hidden for a viewer; a page that showed it anyway still starts nothing."""
+    from planning import jobs
+    from ui import common, plan
+
+    started = []
+    monkeypatch.setattr(jobs.SolveJob, "start", lambda self: started.append(self) or self)
+    monkeypatch.setattr(common, "plan_result", lambda op, label="": None)  # no baseline needed here
+    at = AppTest.from_string("from ui.plan import render\nrender()\n", default_timeout=600)
+    at.secrets["access"] = {"local_role": "viewer"}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "plan_solve" not in [b.key for b in at.button]
+    monkeypatch.setattr(plan, "can", lambda who, action: True)
+    at.run()
+    at.button(key="plan_solve").click().run()
+    assert any("may not solve" in e.value for e in at.error) and started == []
+    assert plan.JOB_KEY not in at.session_state

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from planning.access import LOCAL_USER as PLANNER
 from planning.scenarios import Store
 
 BASE = {"status": "optimal", "cost": 1000.0, "paid_hours": 100.0, "unmet_agent_hours": 0.0, "gap": 0.0,
@@ -29,7 +30,7 @@ def page(tmp_path, monkeypatch):
 
     calls = []
 
-    def fake_run(scenario, *, progress=None, operation=None):
+    def fake_run(scenario, *, who, progress=None, operation=None):
         calls.append(scenario)
         progress("Planning shifts", 0.5)
         return SimpleNamespace(kpis=RUN)
@@ -83,11 +84,11 @@ def test_saving_after_a_run_stores_the_kpis_and_lists_the_scenario(page, tmp_pat
     at.button(key="scn_save_new").click().run()  # no name yet: a clear message, nothing saved
     assert any("needs a name" in e.value for e in at.error)
     store = Store(tmp_path / "page.db")
-    assert store.list() == []
+    assert store.list(who=PLANNER) == []
     at.text_input(key="scn_f_name").set_value("Spam +20%")
     at.button(key="scn_save_new").click().run()
     assert not at.exception and "Saved scenario #1 with its KPIs." in at.success[0].value
-    assert store.latest_result(1)["kpis"]["cost"] == 1300.0
+    assert store.latest_result(1, who=PLANNER)["kpis"]["cost"] == 1300.0
     assert "#1 Spam +20%" in at.selectbox(key="scn_pick").options
 
 
@@ -100,7 +101,7 @@ def test_kpis_of_a_stale_run_are_not_saved(page, tmp_path):
     at.text_input(key="scn_f_name").set_value("stale")
     at.button(key="scn_save_new").click().run()
     assert "Saved scenario #1." in at.success[0].value
-    assert Store(tmp_path / "page.db").latest_result(1) is None
+    assert Store(tmp_path / "page.db").latest_result(1, who=PLANNER) is None
 
 
 def test_no_stored_baseline_says_what_to_do(page, monkeypatch):
@@ -115,15 +116,15 @@ def test_compare_runs_scenarios_that_were_never_run(page, tmp_path):
     from planning.scenarios import Scenario
 
     store = Store(tmp_path / "page.db")
-    a = store.save(Scenario(name="base", base="data/sample"))
+    a = store.save(Scenario(name="base", base="data/sample"), who=PLANNER)
     b = store.save(Scenario(name="more", base="data/sample",
-                            levers=[{"kind": "volume_change", "queue": "spam", "percent": 30}]))
+                            levers=[{"kind": "volume_change", "queue": "spam", "percent": 30}]), who=PLANNER)
     at = page.run()
     at.multiselect(key="scn_cmp").set_value([a, b]).run()
     at.button(key="scn_cmp_go").click().run()
     assert not at.exception and not at.error  # two runs in one rerun: each has its own Stop button
     assert [s.name for s in at.calls] == ["base", "more"]
-    assert store.latest_result(b)["kpis"]["cost"] == 1300.0
+    assert store.latest_result(b, who=PLANNER)["kpis"]["cost"] == 1300.0
 
 
 def test_stopped_run_says_so(page):
@@ -133,3 +134,105 @@ def test_stopped_run_says_so(page):
     assert any("Run stopped" in i.value for i in at.info)
     at.run()
     assert not any("Run stopped" in i.value for i in at.info)
+
+
+# ---------------------------------------------------------------- roles (issue 17)
+SECRETS = ["Aster BPO MNL-A renegotiation", "Cobalt SAO-C exit Q3", "DUB-B only", "303,703", "303703"]
+
+
+def _seed_planner_scenarios(path):
+    from planning.scenarios import Scenario
+
+    store = Store(path)
+    a = store.save(Scenario(name="Aster BPO MNL-A renegotiation", base="data/sample",
+                            notes="9.00 -> 8.10/h; Cobalt SAO-C exit Q3"), who=PLANNER)
+    b = store.save(Scenario(name="DUB-B only", base="data/sample",
+                            levers=[{"kind": "volume_change", "queue": "spam", "percent": 30}]), who=PLANNER)
+    store.save_result(b, {**RUN, "cost": 303703.0}, who=PLANNER)
+    return store, a, b
+
+
+def _everything_shown(at) -> bytes:
+    """Every element's protobuf (text, tables as Arrow bytes, widget options), tabs included."""
+    out, stack = [], [at._tree]
+    while stack:
+        node = stack.pop()
+        proto = getattr(node, "proto", None)
+        if proto is not None and hasattr(proto, "SerializeToString"):
+            out.append(proto.SerializeToString())
+        children = getattr(node, "children", {})
+        stack.extend(children.values() if isinstance(children, dict) else children)
+    return b"".join(out)
+
+
+def test_vendor_manager_sees_no_other_vendors_scenarios(page, tmp_path):
+    store, a, b = _seed_planner_scenarios(tmp_path / "page.db")
+    page.secrets["access"] = {"local_role": "vendor_manager", "local_vendor": "Aster BPO"}
+    at = page.run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = _everything_shown(at)
+    assert len(shown) > 1000  # the page did render
+    leaked = [s for s in SECRETS if s.encode() in shown]
+    assert not leaked, leaked
+    assert at.multiselect(key="scn_cmp").options == []
+    assert "scn_run" not in [b.key for b in at.button] and "scn_save_new" not in [b.key for b in at.button]
+    assert store.latest_result(b, who=PLANNER)["kpis"]["cost"] == 303703.0 and not page.calls
+
+
+def test_viewer_cannot_save_duplicate_delete_or_run_even_if_the_page_offers_it(page, tmp_path, monkeypatch):
+    """A page bug that shows every button (can() always true) still changes nothing: the store
+    and the runner refuse."""
+    from planning import jobs
+    from ui import scenario_compare, scenario_run, scenarios
+
+    store, a, b = _seed_planner_scenarios(tmp_path / "page.db")
+    page.secrets["access"] = {"local_role": "viewer"}
+    at = page.run()
+    keys = [b.key for b in at.button]
+    assert not {"scn_run", "scn_save_new", "scn_save", "scn_dup", "scn_del"} & set(keys), keys
+    assert any("Read-only" in i.value for i in at.info)
+
+    started = []
+    monkeypatch.setattr(scenarios, "can", lambda who, action: True)
+    monkeypatch.setattr(scenario_compare, "can", lambda who, action: True)
+    monkeypatch.setattr(jobs.SolveJob, "start", lambda self: started.append(self) or self)
+    monkeypatch.setattr(scenario_run, "run_scenario", jobs.run_scenario_isolated)  # the real runner
+    before = store.list(who=PLANNER)
+    at.run()
+    at.text_input(key="scn_f_name").set_value("viewer's")
+    at.button(key="scn_save_new").click().run()
+    at.button(key="scn_run").click().run()
+    at.selectbox(key="scn_pick").set_value(a).run()
+    at.button(key="scn_dup").click().run()
+    at.button(key="scn_del").click().run()
+    at.button(key="scn_del_yes").click().run()
+    at.multiselect(key="scn_cmp").set_value([a, b]).run()  # a was never run
+    at.button(key="scn_cmp_go").click().run()
+    errors = " ".join(e.value for e in at.error)
+    assert "may not" in errors and not at.exception
+    assert store.list(who=PLANNER) == before and store.latest_result(a, who=PLANNER) is None
+    assert started == []
+
+
+def test_base_dataset_outside_the_allow_list_is_refused(page, tmp_path, monkeypatch):
+    import shutil
+
+    from ui import scenario_state
+
+    copy = tmp_path / "inputs"
+    shutil.copytree(scenario_state.common.ROOT / "data" / "sample", copy)
+    loaded = []
+    real = scenario_state.load_base
+    monkeypatch.setattr(scenario_state, "load_base", lambda path: loaded.append(path) or real(path))
+    from planning.scenarios import Scenario
+
+    sid = Store(tmp_path / "page.db").save(Scenario(name="elsewhere", base=str(copy)), who=PLANNER)  # e.g. the CLI
+    at = page.run()
+    assert str(copy) not in at.selectbox(key="scn_f_base").options  # nothing to type a path into
+    at.selectbox(key="scn_pick").set_value(sid).run()
+    at.button(key="scn_open").click().run()
+    assert at.selectbox(key="scn_f_base").value == str(copy)
+    at.button(key="scn_run").click().run()
+    errors = " ".join(e.value for e in at.error)
+    assert "not one of this server's configured datasets" in errors, errors
+    assert str(copy) not in loaded and not page.calls

@@ -91,27 +91,17 @@ def summary(plan, diagnosis: pd.DataFrame | None = None) -> dict:
     }
 
 
-def _excel(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for col in out.columns:
-        if isinstance(out[col].dtype, pd.DatetimeTZDtype):
-            out[col] = out[col].dt.tz_convert("UTC").dt.tz_localize(None)
-    return out
-
-
 def write_workbook(path: Path, plan, diagnosis: pd.DataFrame) -> None:
     """A plain workbook: summary, shifts, coverage, allocation, cost, queues, diagnosis."""
     head = summary(plan, diagnosis)
     facts = pd.DataFrame([(k, v) for k, v in head.items() if not isinstance(v, list)],
                          columns=["item", "value"])
-    with pd.ExcelWriter(path, engine="openpyxl") as book:
-        facts.to_excel(book, sheet_name="summary", index=False)
-        _excel(plan.shifts).to_excel(book, sheet_name="shifts", index=False)
-        _excel(plan.coverage).to_excel(book, sheet_name="coverage", index=False)
-        _excel(plan.allocation).to_excel(book, sheet_name="allocation", index=False)
-        plan.cost_by_site.to_excel(book, sheet_name="cost", index=False)
-        plan.queues.to_excel(book, sheet_name="queues", index=False)
-        _excel(diagnosis).to_excel(book, sheet_name="diagnosis", index=False)
+    from planning.export.safe import write_sheets
+
+    # Every cell through export.safe.put: a site named "=HYPERLINK(...)" stays text.
+    write_sheets(path, {"summary": facts, "shifts": plan.shifts, "coverage": plan.coverage,
+                        "allocation": plan.allocation, "cost": plan.cost_by_site,
+                        "queues": plan.queues, "diagnosis": diagnosis})
 
 
 def run(args: argparse.Namespace) -> int:

@@ -34,6 +34,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from planning.export.safe import write_csv
     from planning.inputs import load_operation
     from planning.staffing.requirements import (INLINE_MODEL, RequirementsError, compute_requirements,
                                        seasonal_naive_forecast as seasonal_naive)
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         out = requirements.copy()
         out["timestamp"] = out["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-        out.to_csv(args.out, index=False, float_format="%.6g")
+        write_csv(out, args.out, float_format="%.6g")
     except OSError as exc:
         print(f"requirements: cannot write {args.out} ({exc.strerror or exc})", file=sys.stderr)
         return EXIT_PROBLEMS

@@ -239,7 +239,9 @@ def _compare(args) -> int:
     table = compare(chosen, kpis)
     changed = what_changed(chosen)
     if args.csv:
-        table.to_csv(args.csv, index=False)
+        from planning.export.safe import write_csv
+
+        write_csv(table, args.csv)
     if args.json:
         print(json.dumps({"deltas": json.loads(table.to_json(orient="records")),
                           "what_changed": json.loads(changed.to_json(orient="records"))}, indent=2))

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from planning.commands._common import EXIT_OK, EXIT_PROBLEMS
+from planning.commands._common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, cannot_write
 
 
 def register(subparsers) -> None:
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.weeks is not None and not 1 <= args.weeks <= 26:
         print("requirements: --weeks must be between 1 and 26", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return EXIT_USAGE
     if not args.inputs.exists():
         print(f"requirements: {args.inputs}: no such file or folder", file=sys.stderr)
         return EXIT_PROBLEMS
@@ -79,8 +79,7 @@ def run(args: argparse.Namespace) -> int:
         out["timestamp"] = out["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
         write_csv(out, args.out, float_format="%.6g")
     except OSError as exc:
-        print(f"requirements: cannot write {args.out} ({exc.strerror or exc})", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return cannot_write("requirements", args.out, exc)
     hours = op.settings.interval_minutes / 60.0
     summary = requirements.groupby("queue").agg(
         kind=("sla_kind", "first"), peak_agents=("required_agents", "max"),

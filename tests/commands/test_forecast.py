@@ -71,7 +71,7 @@ def test_backtest_prints_scores_and_choice(small_inputs, capsys):
 
 
 def test_usage_and_input_errors_have_exit_codes(tmp_path, capsys):
-    assert main(["forecast", str(tmp_path / "missing")]) == 2
+    assert main(["forecast", str(tmp_path / "missing")]) == 1
     (tmp_path / "empty").mkdir()
     assert main(["forecast", str(tmp_path / "empty")]) == 1
     assert main(["backtest", str(tmp_path / "empty"), "--weeks", "0"]) == 2

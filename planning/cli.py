@@ -1,7 +1,8 @@
 """``python -m planning``: the command-line entry.
 
 Exit codes: 0 success, 1 the inputs have problems (or the plan is infeasible),
-2 usage error, 3 unexpected internal error (one line, never a traceback).
+2 usage error, 3 unexpected internal error (one line, never a traceback), 4 the environment
+(disk full, read-only, database unreachable); see ``planning.commands._common``.
 """
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import sys
 
 import planning.commands as commands
 
-from planning.commands._common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
+from planning.commands._common import (EXIT_ENVIRONMENT, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE,
+                                       environment_problem)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,7 +50,15 @@ def main(argv: list[str] | None = None) -> int:
         raise
     except BrokenPipeError:
         return EXIT_OK
+    except MemoryError:
+        print(f"{args.command}: environment problem: out of memory", file=sys.stderr)
+        return EXIT_ENVIRONMENT
     except Exception as exc:  # the promise: no traceback reaches the user
+        problem = environment_problem(exc)
+        if problem is not None:
+            print(f"{args.command}: environment problem: {problem}. Not a planner bug: fix the "
+                  "machine or the connection and run the command again.", file=sys.stderr)
+            return EXIT_ENVIRONMENT
         print(
             f"internal error ({type(exc).__name__}): {exc}. This is a bug; please report it "
             "with the command you ran.",

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
@@ -217,10 +216,8 @@ class Settings(_Model):
     scenario_time_limit_seconds: float = Field(default=10.0, gt=0)
     random_seed: int = 7
     max_upload_mb: float = Field(default=50.0, gt=0)
-    # Where forecasting fans out over series: worker processes on this machine, or a
-    # Dask cluster (dask_scheduler = "tcp://host:8786"; empty starts a local one).
-    forecast_backend: Literal["process", "dask", "serial"] = "process"
-    dask_scheduler: str = ""
+    # Nothing here reaches infrastructure: where forecasting runs, a Dask scheduler, a
+    # database or a dataset path come from the server only (SERVER_SETTINGS below).
 
     @field_validator("interval_minutes")
     @classmethod
@@ -228,6 +225,30 @@ class Settings(_Model):
         if v not in (15, 30, 60):
             raise ValueError("interval_minutes must be 15, 30 or 60")
         return v
+
+
+# Settings that reach infrastructure: never from an uploaded settings table (an upload
+# could otherwise send volume series to any Dask scheduler and unpickle its answers).
+# key -> environment variable; the same key also works under [server] in
+# .streamlit/secrets.toml (planning.forecasting.server_setting reads both).
+SERVER_SETTINGS = {
+    "forecast_backend": "WFM_FORECAST_BACKEND",
+    "dask_scheduler": "WFM_DASK_SCHEDULER",
+    "database_url": "WFM_DB",
+    "scenario_db": "WFM_DB",
+    "cache_dir": "WFM_CACHE_DIR",
+    "base_dataset": "the scenario's --inputs / the Data page",
+    "data_dir": "the scenario's --inputs / the Data page",
+}
+
+
+def server_setting_ignored(key: str) -> str:
+    """The validation warning for an uploaded setting that only the server may set."""
+    where = SERVER_SETTINGS[key]
+    if where.startswith("WFM_"):
+        where = f"environment variable {where}, or {key} under [server] in .streamlit/secrets.toml"
+    return (f"setting {key} is ignored: it points the planner at infrastructure, so it comes only "
+            f"from the server configuration ({where}), never from uploaded inputs")
 
 
 @dataclass

@@ -2,19 +2,22 @@
 
 ``forecasts`` knows nothing of the domain objects; this module turns an operation into
 its inputs (the volume frame, the events frame, a market -> holiday calendar mapping)
-and its settings into a backend choice, and returns the contract frame
+and the server configuration (never the uploaded settings) into a backend choice, and returns the contract frame
 ``timestamp, queue, market, model, forecast, lo_80, hi_80, lo_95, hi_95``.
 """
 from __future__ import annotations
 
 import os
+import tomllib
+from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 
 from forecasts import ForecastConfig, ForecastRun, HolidayCalendar, forecast_volume
 from forecasts.longrange import LongRangeRun, long_range
-from planning.domain import Operation
+from forecasts.parallel import BACKENDS
+from planning.domain import SERVER_SETTINGS, Operation
 
 Progress = Callable[[int, int, str], None]
 """progress(done, total, message) after each series."""
@@ -34,14 +37,42 @@ def calendars(op: Operation) -> dict[str, HolidayCalendar]:
             for m in op.markets.values()}
 
 
-def _backend(op: Operation, backend: str | None) -> tuple[str | None, str | None]:
-    """The fan-out backend: the argument, else a non-default ``forecast_backend`` setting,
-    else ``$PLANNER_FORECAST_BACKEND``, else worker processes."""
-    settings = op.settings
-    setting = getattr(settings, "forecast_backend", "process")
-    chosen = backend or (setting if setting != "process" else None) or os.environ.get("PLANNER_FORECAST_BACKEND")
-    address = getattr(settings, "dask_scheduler", "") or None
-    return chosen or "process", address
+# Server configuration only (issue 17): the environment, then [server] in the Streamlit
+# secrets files; never the operation's settings, which may come from an upload.
+LEGACY_ENV = {"WFM_FORECAST_BACKEND": "PLANNER_FORECAST_BACKEND", "WFM_DASK_SCHEDULER": "PLANNER_DASK_SCHEDULER"}
+SECRETS_FILES = (Path.home() / ".streamlit" / "secrets.toml", Path(".streamlit") / "secrets.toml")
+
+
+def server_setting(key: str, environ=None, secrets_files=SECRETS_FILES) -> str | None:
+    """A server-only setting (``planning.domain.SERVER_SETTINGS``): ``$WFM_<KEY>`` (or its
+    older ``PLANNER_`` name), else ``key`` under ``[server]`` in ``.streamlit/secrets.toml``
+    (the project file overrides ``~/.streamlit/secrets.toml``, as in Streamlit), else None."""
+    environ = os.environ if environ is None else environ
+    name = SERVER_SETTINGS[key]
+    for var in (name, LEGACY_ENV.get(name)):
+        if var and environ.get(var):
+            return environ[var]
+    value = None
+    for path in secrets_files:
+        try:
+            with open(path, "rb") as handle:
+                section = tomllib.load(handle).get("server") or {}
+        except FileNotFoundError:
+            continue
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ValueError(f"{path}: cannot read the server configuration ({exc})") from exc
+        if section.get(key):
+            value = str(section[key])
+    return value
+
+
+def _backend(op: Operation, backend: str | None) -> tuple[str, str | None]:
+    """The fan-out backend and Dask scheduler: the argument (a CLI flag), else the server
+    configuration, else worker processes. ``op`` is not consulted: uploads never choose."""
+    chosen = backend or server_setting("forecast_backend") or "process"
+    if chosen not in BACKENDS:
+        raise ValueError(f"forecast backend '{chosen}' (server configuration) is not one of {', '.join(BACKENDS)}")
+    return chosen, server_setting("dask_scheduler")
 
 
 def _volume(op: Operation, pairs: list[tuple[str, str]] | None) -> pd.DataFrame:

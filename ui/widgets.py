@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from planning.export.safe import safe_csv_bytes
 from ui.format import plain
 
 
@@ -89,5 +90,5 @@ def show_table(frame: pd.DataFrame, key: str, file_name: str, height: int | str 
     """A sortable table with a CSV download of exactly what is shown."""
     st.dataframe(frame, hide_index=True, width="stretch", height=height,
                  column_config=column_config, key=f"{key}_table")
-    st.download_button("Download CSV", frame.to_csv(index=False).encode("utf-8"), file_name=file_name,
+    st.download_button("Download CSV", safe_csv_bytes(frame), file_name=file_name,
                        mime="text/csv", key=f"{key}_download", icon=":material/download:")

@@ -248,23 +248,16 @@ def cost_by_vendor_quarter(plan: CapacityPlan) -> pd.DataFrame:
     return out
 
 
-def _excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for col in out.columns:
-        if isinstance(out[col].dtype, pd.DatetimeTZDtype):
-            out[col] = out[col].dt.tz_convert(None)
-    return out
-
-
 def write_excel(plan: CapacityPlan, path: str | Path) -> Path:
     """One workbook: Summary, Totals, By site, By pair, Classes, Cost by vendor (week starts UTC)."""
     path = Path(path)
     summary = plan.summary()
     rows = [(k, v if not isinstance(v, (dict, list)) else "; ".join(
         f"{a}: {b}" for a, b in v.items()) if isinstance(v, dict) else "; ".join(map(str, v))) for k, v in summary.items()]
-    with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        pd.DataFrame(rows, columns=["item", "value"]).to_excel(xl, sheet_name="Summary", index=False)
-        for name, frame in [("Totals", plan.totals), ("By site", plan.weekly), ("By pair", plan.pairs),
-                            ("Classes", plan.classes), ("Cost by vendor", cost_by_vendor_quarter(plan))]:
-            _excel_safe(frame).to_excel(xl, sheet_name=name, index=False)
+    from planning.export.safe import write_sheets
+
+    # Every cell through export.safe.put: site and vendor names are user text.
+    write_sheets(path, {"Summary": pd.DataFrame(rows, columns=["item", "value"]), "Totals": plan.totals,
+                        "By site": plan.weekly, "By pair": plan.pairs, "Classes": plan.classes,
+                        "Cost by vendor": cost_by_vendor_quarter(plan)})
     return path

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from planning.commands._common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, load
+from planning.commands._common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, cannot_write, load
 
 
 def register(subparsers) -> None:
@@ -92,8 +92,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             write_excel(plan, args.out)
         except OSError as exc:
-            print(f"cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
-            return EXIT_PROBLEMS
+            return cannot_write("capacity", args.out, exc)
     for line in plan.warnings:
         print(f"warning: {line}", file=sys.stderr)
     for line in plan.check:

@@ -12,7 +12,7 @@ import json
 import math
 import sys
 
-from planning.commands._common import EXIT_OK, EXIT_PROBLEMS
+from planning.commands._common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 
 
 def register(subparsers) -> None:
@@ -29,7 +29,7 @@ def register(subparsers) -> None:
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--agents", type=float, help="agents to evaluate (whole or fractional)")
     which.add_argument("--target", type=float,
-                       help="service-level target: share (0.8) or percent (80)")
+                       help="service-level target: share in (0, 1) such as 0.8, or percent in [10, 100) such as 80")
     parser.add_argument("--patience", type=float, default=None,
                         help="mean patience [s]: Erlang A with abandonment (default: nobody abandons)")
     parser.add_argument("--asa", type=float, default=None, help="ASA ceiling [s] (with --target)")
@@ -41,9 +41,10 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def _problem(message: str) -> int:
+def _problem(message: str, code: int = EXIT_USAGE) -> int:
+    """Option values out of range are usage errors (2); an unreachable target is 1."""
     print(f"erlang: {message}", file=sys.stderr)
-    return EXIT_PROBLEMS
+    return code
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,13 +64,15 @@ def run(args: argparse.Namespace) -> int:
         return _problem("--shrinkage must be a share in [0, 1), e.g. 0.3")
     if not 0 < args.max_occupancy <= 1:
         return _problem("--max-occupancy must be a share in (0, 1], e.g. 0.85")
-    if args.target is not None and not 0 < args.target < 100:
-        return _problem("--target must be a share (0.8) or a percent (80) below 100%")
+    # A share below 1 or a percent from 10 to 100: 1.5 could mean 150% or 1.5%, so it is refused.
+    if args.target is not None and not (0 < args.target < 1 or 10 <= args.target < 100):
+        return _problem(f"--target {args.target:g} is neither a share in (0, 1) nor a percent in "
+                        "[10, 100); write 0.8 or 80 for 80%")
     try:
         out = calculator(args.volume, args.interval_minutes, args.aht, args.within, args.agents,
                        args.target, args.patience, args.asa, args.max_occupancy, args.shrinkage)
     except UnreachableTarget as exc:
-        return _problem(str(exc))
+        return _problem(str(exc), EXIT_PROBLEMS)
     extra = out.pop("details")
     if args.json:
         print(json.dumps({k: (None if isinstance(v, float) and not math.isfinite(v) else v)

@@ -61,6 +61,7 @@ def read_selection(path: Path):
 
 
 def run(args: argparse.Namespace) -> int:
+    from planning.export.safe import write_csv
     from planning.forecasting import run_forecast
 
     if not weeks_in_range(args.weeks):
@@ -79,14 +80,14 @@ def run(args: argparse.Namespace) -> int:
                           workers=args.workers, use_cache=not args.no_cache, selection=selection)
     if args.save_selection:
         args.save_selection.parent.mkdir(parents=True, exist_ok=True)
-        result.selection[SELECTION_COLUMNS].to_csv(args.save_selection, index=False)
+        write_csv(result.selection[SELECTION_COLUMNS], args.save_selection)
     frame = result.forecast.copy()
     frame["timestamp"] = frame["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(args.out, index=False, float_format="%.3f")
+        write_csv(frame, args.out, float_format="%.3f")
     elif not args.json:
-        frame.to_csv(sys.stdout, index=False, float_format="%.3f")
+        write_csv(frame, sys.stdout, float_format="%.3f")
     if args.json:
         print(json.dumps({
             "weeks": weeks, "rows": len(frame), "out": str(args.out) if args.out else None,

@@ -48,7 +48,7 @@ def _load_actuals(args, op):
     if args.actuals is not None:
         if not args.actuals.exists():
             print(f"{args.actuals}: no such file", file=sys.stderr)
-            return None, EXIT_USAGE
+            return None, EXIT_PROBLEMS
         return load_actuals(args.actuals, op)
     if args.inputs.is_dir():
         return load_actuals(args.inputs, op)
@@ -97,7 +97,7 @@ def run(args) -> int:
 
     if not args.inputs.exists():
         print(f"{args.inputs}: no such file or folder", file=sys.stderr)
-        return EXIT_USAGE
+        return EXIT_PROBLEMS
     t0 = time.perf_counter()
     op, report = load_operation(args.inputs)
     if op is None or not report.valid:

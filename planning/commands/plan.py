@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from planning.commands._common import EXIT_OK, EXIT_PROBLEMS, EXIT_INTERNAL
+from planning.commands._common import EXIT_INTERNAL, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, cannot_write
 
 
 def register(subparsers) -> None:
@@ -24,7 +24,8 @@ def register(subparsers) -> None:
         "plan", help="plan shifts per site against every queue's SLA at least cost",
         description="Forecast, compute requirements, and solve the shift plan (OR-Tools). "
         "Writes a workbook with shifts (site-local and UTC), coverage, allocation, cost and the "
-        "diagnosis of any unmet demand. Exit 0 with a plan, 1 for input problems or no plan.")
+        "diagnosis of any unmet demand. Exit 0 with a plan, 1 for input problems or no plan, "
+        "2 for bad options.")
     parser.add_argument("inputs", metavar="INPUTS", type=Path, help="folder, .zip or .xlsx")
     parser.add_argument("--weeks", type=int, default=None,
                         help="weeks to plan, 1-8 (default: planning_weeks from the settings)")
@@ -91,27 +92,17 @@ def summary(plan, diagnosis: pd.DataFrame | None = None) -> dict:
     }
 
 
-def _excel(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for col in out.columns:
-        if isinstance(out[col].dtype, pd.DatetimeTZDtype):
-            out[col] = out[col].dt.tz_convert("UTC").dt.tz_localize(None)
-    return out
-
-
 def write_workbook(path: Path, plan, diagnosis: pd.DataFrame) -> None:
     """A plain workbook: summary, shifts, coverage, allocation, cost, queues, diagnosis."""
     head = summary(plan, diagnosis)
     facts = pd.DataFrame([(k, v) for k, v in head.items() if not isinstance(v, list)],
                          columns=["item", "value"])
-    with pd.ExcelWriter(path, engine="openpyxl") as book:
-        facts.to_excel(book, sheet_name="summary", index=False)
-        _excel(plan.shifts).to_excel(book, sheet_name="shifts", index=False)
-        _excel(plan.coverage).to_excel(book, sheet_name="coverage", index=False)
-        _excel(plan.allocation).to_excel(book, sheet_name="allocation", index=False)
-        plan.cost_by_site.to_excel(book, sheet_name="cost", index=False)
-        plan.queues.to_excel(book, sheet_name="queues", index=False)
-        _excel(diagnosis).to_excel(book, sheet_name="diagnosis", index=False)
+    from planning.export.safe import write_sheets
+
+    # Every cell through export.safe.put: a site named "=HYPERLINK(...)" stays text.
+    write_sheets(path, {"summary": facts, "shifts": plan.shifts, "coverage": plan.coverage,
+                        "allocation": plan.allocation, "cost": plan.cost_by_site,
+                        "queues": plan.queues, "diagnosis": diagnosis})
 
 
 def run(args: argparse.Namespace) -> int:
@@ -124,21 +115,21 @@ def run(args: argparse.Namespace) -> int:
 
     if args.weeks is not None and not 1 <= args.weeks <= 8:
         _err("--weeks must be between 1 and 8")
-        return EXIT_PROBLEMS
+        return EXIT_USAGE
     if args.time_limit is not None and args.time_limit <= 0:
         _err("--time-limit must be positive")
-        return EXIT_PROBLEMS
+        return EXIT_USAGE
     start = None
     if args.start:
         try:
             start = pd.Timestamp(args.start)
         except ValueError:
             _err(f"--start '{args.start}' is not a date; write YYYY-MM-DD")
-            return EXIT_PROBLEMS
+            return EXIT_USAGE
         start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
     if args.out.suffix.lower() != ".xlsx":
         _err("--out must be an .xlsx file")
-        return EXIT_PROBLEMS
+        return EXIT_USAGE
     if not args.inputs.exists():
         _err(f"{args.inputs}: no such file or folder")
         return EXIT_PROBLEMS
@@ -150,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     if start is not None and start < op.history_end.floor("D"):
         _err(f"--start {start:%Y-%m-%d} is inside the history (it ends {op.history_end:%Y-%m-%d %H:%M} UTC)")
-        return EXIT_PROBLEMS
+        return EXIT_USAGE
     weeks = args.weeks or op.settings.planning_weeks
     try:
         requirements = compute_requirements(op, _forecast(op, weeks, start, args.naive))
@@ -183,8 +174,7 @@ def run(args: argparse.Namespace) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         write_workbook(args.out, plan, diagnosis)
     except OSError as exc:
-        _err(f"cannot write {args.out} ({exc.strerror or exc})")
-        return EXIT_PROBLEMS
+        return cannot_write("plan", args.out, exc)
     if args.json:
         print(json.dumps(summary(plan, diagnosis), indent=2))
     else:

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from planning.commands._common import EXIT_OK, EXIT_PROBLEMS
+from planning.commands._common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, cannot_write
 
 
 def register(subparsers) -> None:
@@ -34,13 +34,14 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from planning.export.safe import write_csv
     from planning.inputs import load_operation
     from planning.staffing.requirements import (INLINE_MODEL, RequirementsError, compute_requirements,
                                        seasonal_naive_forecast as seasonal_naive)
 
     if args.weeks is not None and not 1 <= args.weeks <= 26:
         print("requirements: --weeks must be between 1 and 26", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return EXIT_USAGE
     if not args.inputs.exists():
         print(f"requirements: {args.inputs}: no such file or folder", file=sys.stderr)
         return EXIT_PROBLEMS
@@ -76,10 +77,9 @@ def run(args: argparse.Namespace) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         out = requirements.copy()
         out["timestamp"] = out["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-        out.to_csv(args.out, index=False, float_format="%.6g")
+        write_csv(out, args.out, float_format="%.6g")
     except OSError as exc:
-        print(f"requirements: cannot write {args.out} ({exc.strerror or exc})", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return cannot_write("requirements", args.out, exc)
     hours = op.settings.interval_minutes / 60.0
     summary = requirements.groupby("queue").agg(
         kind=("sla_kind", "first"), peak_agents=("required_agents", "max"),

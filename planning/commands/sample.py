@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from planning.commands._common import EXIT_OK, EXIT_PROBLEMS
+from planning.commands._common import EXIT_OK, EXIT_USAGE, cannot_write
 
 
 def register(subparsers) -> None:
@@ -28,13 +28,12 @@ def run(args: argparse.Namespace) -> int:
     out_dir: Path = args.out_dir
     if out_dir.exists() and not out_dir.is_dir():
         print(f"{out_dir}: exists and is not a folder; give a folder path", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return EXIT_USAGE
     seed = sample_write.SEED if args.seed is None else args.seed
     try:
         result = sample_write.write_sample(out_dir, seed=seed)
     except OSError as exc:
-        print(f"{out_dir}: cannot write the sample ({exc.strerror or exc})", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return cannot_write("sample", out_dir, exc)
     if not args.quiet:
         size_mb = sum(p.stat().st_size for p in result.files) / 1e6
         print(f"wrote {len(result.files)} files ({size_mb:.1f} MB) to {out_dir} (seed {seed})")

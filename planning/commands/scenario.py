@@ -80,7 +80,8 @@ def _fail(message: str, code: int = EXIT_PROBLEMS) -> int:
 
 
 def _guarded(work):
-    """Turn the expected problems (bad lever, unknown scenario, broken base data) into exit 1."""
+    """Turn the expected problems (bad lever, unknown scenario, broken base data, a missing
+    file) into exit 1; disk, permission and database failures are left to ``planning.cli``."""
     def run(args) -> int:
         from pydantic import ValidationError
 
@@ -94,8 +95,9 @@ def _guarded(work):
             return _fail(explain(exc))
         except (LeverError, ScenarioInputError, StoreError) as exc:
             return _fail(str(exc))
-        except OSError as exc:
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:  # a path the user gave
             return _fail(f"{getattr(exc, 'filename', '') or ''} {exc.strerror or exc}".strip())
+        # Other OSErrors and an unreachable database reach planning.cli: exit 4, the environment.
         except json.JSONDecodeError as exc:
             return _fail(f"not valid JSON ({exc.msg} at column {exc.colno})")
     run.__wrapped__ = work
@@ -247,7 +249,9 @@ def _compare(args) -> int:
     table = compare(chosen, kpis)
     changed = what_changed(chosen)
     if args.csv:
-        table.to_csv(args.csv, index=False)
+        from planning.export.safe import write_csv
+
+        write_csv(table, args.csv)
     if args.json:
         print(json.dumps({"deltas": json.loads(table.to_json(orient="records")),
                           "what_changed": json.loads(changed.to_json(orient="records"))}, indent=2))

@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from planning.commands._common import EXIT_OK, EXIT_PROBLEMS
+from planning.commands._common import EXIT_OK, EXIT_USAGE, cannot_write
 
 
 def register(subparsers) -> None:
@@ -30,14 +30,13 @@ def run(args: argparse.Namespace) -> int:
     out: Path = args.out
     if out.suffix.lower() != ".xlsx" and out.exists() and not out.is_dir():
         print(f"{out}: exists and is not a folder; give a folder or a path ending in .xlsx", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return EXIT_USAGE
     if out.suffix.lower() == ".xlsx" and out.is_dir():
         print(f"{out}: is a folder; give a file path ending in .xlsx", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return EXIT_USAGE
     try:
         written = write_template(out)
     except OSError as exc:
-        print(f"{out}: cannot write the template ({exc.strerror or exc})", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return cannot_write("template", out, exc)
     print(f"wrote {len(written)} file{'s' if len(written) != 1 else ''}: {', '.join(str(p) for p in written)}")
     return EXIT_OK

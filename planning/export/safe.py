@@ -1,4 +1,4 @@
-"""The one neutralising helper for text that goes into an exported workbook.
+"""The one neutralising helper for text that goes into an exported workbook or CSV file.
 
 Anything a user typed (queue, market, site, vendor and scenario names, notes, lever
 descriptions) may start with a character that a spreadsheet treats as the start of a
@@ -17,6 +17,12 @@ cell, so ``=HYPERLINK("http://x","y")`` typed as a queue name would become a liv
 
 The text itself is never changed otherwise (no added apostrophe), so reading the
 workbook back gives exactly the name the user typed.
+
+CSV has no cell types, so CSV writers (``safe_csv_bytes``, ``write_csv``, and
+``neutralise_frame`` under both) prefix a risky text cell with an apostrophe instead.
+Frames dumped to a plain workbook go through ``write_sheets``, which uses ``put``.
+Every writer in ``planning/`` and ``ui/`` uses one of these; ``tests/export/test_safe_writers.py``
+checks each command's output.
 """
 from __future__ import annotations
 
@@ -112,3 +118,72 @@ def safe_sheet_title(name: str, taken: set[str] | None = None) -> str:
         k += 1
     taken.add(title.lower())
     return title
+
+
+# ---------------------------------------------------------------------------------------
+# CSV and plain-frame sheets.  A CSV cell has no "text" type and no quote prefix, so the
+# only defence is in the text: OWASP's advice, a leading apostrophe on any cell that a
+# spreadsheet would evaluate.  Plain numbers (``-3.5``, ``+1e3``) stay numbers.
+
+_PLAIN_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+CSV_QUOTE = "'"
+
+
+def neutralise_text(text: str) -> str:
+    """``text`` for a CSV cell: prefixed with an apostrophe when a spreadsheet could read
+    it as a formula (starts with ``= + - @``, tab, CR, LF or NUL), unless it is a plain number."""
+    if is_risky(text) and not _PLAIN_NUMBER.fullmatch(text):
+        return CSV_QUOTE + text
+    return text
+
+
+def _neutral(value):
+    return neutralise_text(value) if isinstance(value, str) else value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and column names are safe to open in a spreadsheet.
+
+    Numeric, boolean and date columns are left as they are (a negative number is data, not a
+    formula); every text cell of an object, string or category column goes through
+    :func:`neutralise_text`.
+    """
+    out = frame.copy()
+    out.columns = [_neutral(c) for c in out.columns]
+    for i in range(out.shape[1]):
+        column = out.iloc[:, i]
+        if column.dtype == object or isinstance(column.dtype, (pd.StringDtype, pd.CategoricalDtype)):
+            out.isetitem(i, column.astype(object).map(_neutral))
+    return out
+
+
+def safe_csv_bytes(frame: pd.DataFrame, **to_csv) -> bytes:
+    """``frame`` as UTF-8 CSV bytes (no index unless asked), every text cell neutralised."""
+    to_csv.setdefault("index", False)
+    return neutralise_frame(frame).to_csv(**to_csv).encode("utf-8")
+
+
+def write_csv(frame: pd.DataFrame, target, **to_csv) -> None:
+    """Write ``frame`` as CSV to a path or an open text stream, every text cell neutralised."""
+    to_csv.setdefault("index", False)
+    neutralise_frame(frame).to_csv(target, **to_csv)
+
+
+def write_sheets(path, sheets: dict[str, pd.DataFrame]) -> None:
+    """A plain workbook, one sheet per frame (header row, then the rows), every cell via :func:`put`.
+
+    For commands that dump frames (``plan``, ``capacity``): pandas' ``to_excel`` would let
+    openpyxl turn any text starting with ``=`` into a formula.  Time-zone-aware timestamps
+    are written as naive UTC (see :func:`plain_value`).
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    book = Workbook(write_only=True)
+    taken: set[str] = set()
+    for name, frame in sheets.items():
+        sheet = book.create_sheet(safe_sheet_title(name, taken))
+        sheet.append([put(WriteOnlyCell(sheet), str(c)) for c in frame.columns])
+        for row in frame.itertuples(index=False, name=None):
+            sheet.append([put(WriteOnlyCell(sheet), v) for v in row])
+    book.save(path)

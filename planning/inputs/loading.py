@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from planning.domain import Certification, Event, Market, Operation, Queue, Settings, ShiftTemplate, Site
+from planning.domain import (SERVER_SETTINGS, Certification, Event, Market, Operation, Queue, Settings,
+                             ShiftTemplate, Site, server_setting_ignored)
 from planning.inputs.schema import TABLES
 from planning.inputs.report import RawTable, ValidationReport, did_you_mean
 from planning.inputs.validation import check_references, check_unique, parse_column, pydantic_problems
@@ -81,6 +82,9 @@ def _settings(raw: RawTable | None, report: ValidationReport) -> tuple[Settings,
     fields = Settings.model_fields
     values, row_of = {}, {}
     for i, (key, value) in enumerate(zip(raw.frame["key"].str.strip(), raw.frame["value"].str.strip())):
+        if key in SERVER_SETTINGS:  # infrastructure: from the server only (issue 17)
+            report.add(raw.file, raw.sheet, raw.rows[i], "key", server_setting_ignored(key), "warning")
+            continue
         if key not in fields:
             report.add(raw.file, raw.sheet, raw.rows[i], "key", f"unknown setting '{key}'"
                        f"{did_you_mean(key, fields) or ';'} known settings: {', '.join(fields)}", "warning")

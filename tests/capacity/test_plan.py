@@ -278,7 +278,7 @@ def test_cli_json_and_workbook(tmp_path, capsys):
     assert out.exists()
     assert main(["capacity", str(folder), "--months", "40", "--json"]) == 2
     assert main(["capacity", str(folder), "--json", "--site-exit", "NOPE=2027-01-01"]) == 2
-    assert main(["capacity", str(tmp_path / "missing"), "--json"]) == 2
+    assert main(["capacity", str(tmp_path / "missing"), "--json"]) == 1  # missing inputs
 
 
 # --- the page -------------------------------------------------------------------------------

@@ -71,7 +71,7 @@ def test_backtest_prints_scores_and_choice(small_inputs, capsys):
 
 
 def test_usage_and_input_errors_have_exit_codes(tmp_path, capsys):
-    assert main(["forecast", str(tmp_path / "missing")]) == 2
+    assert main(["forecast", str(tmp_path / "missing")]) == 1
     (tmp_path / "empty").mkdir()
     assert main(["forecast", str(tmp_path / "empty")]) == 1
     assert main(["backtest", str(tmp_path / "empty"), "--weeks", "0"]) == 2
@@ -79,20 +79,22 @@ def test_usage_and_input_errors_have_exit_codes(tmp_path, capsys):
     assert "Traceback" not in err
 
 
-def test_backend_comes_from_argument_then_settings_then_environment(monkeypatch):
+def test_backend_comes_from_argument_then_server_configuration(monkeypatch, tmp_path):
     from types import SimpleNamespace
 
     from planning.domain import Settings
     from planning.forecasting import _backend
 
-    monkeypatch.delenv("PLANNER_FORECAST_BACKEND", raising=False)
-    dask_op = SimpleNamespace(settings=Settings(forecast_backend="dask", dask_scheduler="tcp://sched:8786"))
-    plain_op = SimpleNamespace(settings=Settings())
-    assert _backend(dask_op, None) == ("dask", "tcp://sched:8786")
-    assert _backend(dask_op, "serial")[0] == "serial"
-    assert _backend(plain_op, None) == ("process", None)
-    monkeypatch.setenv("PLANNER_FORECAST_BACKEND", "serial")
-    assert _backend(plain_op, None)[0] == "serial"
+    monkeypatch.chdir(tmp_path)  # no .streamlit/secrets.toml here
+    for name in ("WFM_FORECAST_BACKEND", "PLANNER_FORECAST_BACKEND", "WFM_DASK_SCHEDULER", "PLANNER_DASK_SCHEDULER"):
+        monkeypatch.delenv(name, raising=False)
+    op = SimpleNamespace(settings=Settings())
+    assert _backend(op, None) == ("process", None)
+    assert _backend(op, "serial")[0] == "serial"
+    monkeypatch.setenv("WFM_FORECAST_BACKEND", "dask")
+    monkeypatch.setenv("WFM_DASK_SCHEDULER", "tcp://sched:8786")
+    assert _backend(op, None) == ("dask", "tcp://sched:8786")
+    assert _backend(op, "serial")[0] == "serial"
 
 
 def test_saved_selection_refreshes_without_backtesting(small_inputs, tmp_path, capsys):

@@ -59,5 +59,5 @@ def test_plan_json_and_workbook(tiny_inputs, tmp_path, capsys):
 def test_plan_input_problems_exit_1(tmp_path, capsys):
     assert main(["plan", str(tmp_path / "missing"), "--out", str(tmp_path / "p.xlsx")]) == 1
     assert "no such file" in capsys.readouterr().err
-    assert main(["plan", str(tmp_path), "--weeks", "9", "--out", str(tmp_path / "p.xlsx")]) == 1
-    assert main(["plan", str(tmp_path), "--out", str(tmp_path / "p.csv")]) == 1
+    assert main(["plan", str(tmp_path), "--weeks", "9", "--out", str(tmp_path / "p.xlsx")]) == 2
+    assert main(["plan", str(tmp_path), "--out", str(tmp_path / "p.csv")]) == 2

@@ -315,7 +315,7 @@ def test_cli_json_on_a_small_operation(tmp_path):
 
 def test_cli_exit_codes(tmp_path):
     folder = _small_folder(tmp_path / "in")
-    assert _run(["monitor", str(tmp_path / "missing")])[0] == 2
+    assert _run(["monitor", str(tmp_path / "missing")])[0] == 1
     (tmp_path / "bad.csv").write_text(HAND_ACTUALS.replace(",q,M,S1,", ",q,M,S7,"))
     code, _, err = _run(["monitor", str(folder), "--actuals", str(tmp_path / "bad.csv")])
     assert code == 1 and "S7" in err and "Traceback" not in err

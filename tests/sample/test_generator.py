@@ -307,5 +307,5 @@ def test_sample_command_usage_and_bad_target(tmp_path, capsys):
     assert exit_info.value.code == 2
     target = tmp_path / "file.txt"
     target.write_text("x")
-    assert main(["sample", str(target)]) == 1
+    assert main(["sample", str(target)]) == 2  # usage: not a folder
     assert "not a folder" in capsys.readouterr().err

@@ -244,7 +244,7 @@ def test_cli_erlang_json_and_text(capsys):
                  "--within", "60", "--target", "80", "--shrinkage", "0.3", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["agents"] == math.ceil(22.66 / 0.7)
     assert main(["erlang", "--volume", "100", "--interval-minutes", "30", "--aht", "180",
-                 "--within", "20", "--agents", "14", "--shrinkage", "1.5"]) == 1
+                 "--within", "20", "--agents", "14", "--shrinkage", "1.5"]) == 2  # usage
     assert "shrinkage" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
         main(["erlang", "--volume", "100", "--interval-minutes", "30", "--aht", "180", "--within", "20"])

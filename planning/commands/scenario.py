@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from planning.commands._common import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from planning.commands._common import EXIT_ENVIRONMENT, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 
 
 def register(subparsers) -> None:
@@ -87,10 +87,13 @@ def _guarded(work):
 
         from planning.scenarios import LeverError, explain
         from planning.scenarios import ScenarioInputError
-        from planning.scenarios import StoreError
+        from planning.scenarios import StoreError, StoreUnavailable
 
         try:
             return work(args)
+        except StoreUnavailable as exc:  # the database, not the request: exit 4
+            print(f"scenario: environment problem: {exc}", file=sys.stderr)
+            return EXIT_ENVIRONMENT
         except ValidationError as exc:
             return _fail(explain(exc))
         except (LeverError, ScenarioInputError, StoreError) as exc:

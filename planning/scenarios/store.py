@@ -99,6 +99,11 @@ class StoreError(RuntimeError):
     """The store cannot be used (newer schema, unknown scenario); the message says why."""
 
 
+class StoreUnavailable(StoreError):
+    """The database itself failed (disk full, read-only, unreachable): the environment, not
+    the request; the message says what is wrong and how to fix it."""
+
+
 def explain_database_error(exc: BaseException, url: str) -> str:
     """What is wrong with the database behind ``url`` and how to fix it, in words."""
     parsed = make_url(url)
@@ -126,7 +131,7 @@ def _explained(url: str):
     try:
         yield
     except DBAPIError as exc:  # the driver's own errors (OperationalError and kin)
-        raise StoreError(explain_database_error(exc, url)) from exc
+        raise StoreUnavailable(explain_database_error(exc, url)) from exc
 
 
 # ---------------------------------------------------------------- engines

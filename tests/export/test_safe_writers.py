@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from planning.access import LOCAL_USER
 from planning.cli import main
 from planning.export.safe import (neutralise_frame, neutralise_text, safe_csv_bytes, write_csv,
                                   write_sheets)
@@ -191,7 +192,7 @@ def test_scenario_compare_csv_is_neutralised(hostile_inputs, tmp_path, capsys):
     for i, name in enumerate(names):
         kpis = {"cost": 100.0 + i, "headcount_by_site": {SITE: 3 + i},
                 "attainment": [{"queue": QUEUE, "market": MARKET, "predicted": 0.9, "target": 0.8}]}
-        store.save_result(store.find(name).id, kpis, 1.0)
+        store.save_result(store.find(name, who=LOCAL_USER).id, kpis, 1.0, who=LOCAL_USER)
     out = tmp_path / "compare.csv"
     assert main(["scenario", "compare", *names, "--db", str(db), "--csv", str(out)]) == 0
     assert_safe_csv(out.read_text(encoding="utf-8"), names=(*names, SITE))

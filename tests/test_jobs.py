@@ -290,3 +290,14 @@ def test_a_task_job_runs_a_named_task_and_raises_its_errors():
     with pytest.raises(Exception) as info:  # a 1-row volume cannot be forecast: raised here again
         run_isolated("capacity", op=op, months=6, source="history", time_limit_s=5)
     assert not isinstance(info.value, __import__("planning.jobs", fromlist=["SolverCrashed"]).SolverCrashed)
+
+
+def test_the_export_task_plans_in_a_child_with_progress():
+    from planning.jobs import run_isolated
+    from tests.test_pipeline import small_operation
+
+    seen = []
+    result = run_isolated("quick_plan", op=small_operation(weeks_of_history=2), weeks=1, source="naive",
+                          progress=lambda message, fraction: seen.append((message, fraction)))
+    assert result.plan.ok and result.kpis["cost"] > 0
+    assert any(m.startswith("Planning") for m, _ in seen) and seen[-1] == ("Done", 1.0)

@@ -1,45 +1,207 @@
-"""Run a shift-plan solve in a separate process that can be cancelled and may crash.
+"""Run solves and other long jobs in a separate process that can be cancelled, may crash,
+and never outlives the app.
 
 Streamlit cannot interrupt running Python code, and a native solver crash would take the
 server down with it.  ``SolveJob`` starts ``python -m planning.jobs DIR`` with the
 inputs pickled into a private temporary directory; the child prints progress lines and
-pickles the ``PlanResult`` back.  Cancel = terminate (then kill); a crash (non-zero exit,
-signal) becomes a ``failed`` state with the exit code and the last lines of stderr.
+pickles the ``PlanResult`` back.  Cancel = terminate (then kill) the child's process
+group; a crash (non-zero exit, signal) becomes a ``failed`` state with the exit code and
+the last lines of stderr.
 
-    job = SolveJob(op, requirements, PlanOptions(time_limit_seconds=30)).start()
+    job = SolveJob(op, requirements, PlanOptions(time_limit_seconds=30), who=principal).start()
     while job.running:
         for message in job.poll(): print(message)
         time.sleep(0.5)
     job.result  # PlanResult, or job.error
+
+Lifetime (nothing is left behind, issue 17):
+- the child dies with the process that started it (``PR_SET_PDEATHSIG`` = SIGKILL).  The
+  signal follows the *thread* that forked, and Streamlit runs each script run on a new
+  thread, so children are forked from one long-lived launcher thread here;
+- the child leads its own process group, and a small watchdog process it forks first (in a
+  group of its own) kills that whole group once the child is gone, so grandchildren die
+  too, whatever started them;
+- a job nobody polls for ``IDLE_SECONDS`` (a closed tab, a session that went away) is
+  stopped by the watchdog, which also removes its folder;
+- each folder records its owner's pid (``DIR/owner``) and the job's (``DIR/job``);
+  ``sweep_stale_folders`` (called on every start and when the app starts) removes the
+  folders of owners that are gone, and kills what is left of their jobs' process groups
+  (only processes that carry the folder in ``WFM_JOB_FOLDER``).
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import pickle
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from planning.access import require
 
 _ROOT = Path(__file__).resolve().parents[1]
 _PREFIX = "PROGRESS "
+FOLDER_PREFIX = "plan-solve-"
+IDLE_SECONDS = float(os.environ.get("WFM_JOB_IDLE_SECONDS", "120"))
+"""A job not polled for this long stops itself [s] (the Shift plan page polls every second)."""
+_HEARTBEAT = "polled"  # the parent touches DIR/polled; the watchdog reads its mtime
+_ABANDONED = "abandoned"  # written by the watchdog when it stops an unpolled job
+_WATCH_SECONDS = 0.25  # the watchdog's polling period [s]
+_FOLDER_ENV = "WFM_JOB_FOLDER"  # set in the child (inherited by its children): whose leftovers they are
+_LEGACY_AGE_SECONDS = 6 * 3600  # folders from before owner files: removed when this old [s]
+
+# One thread that lives as long as the process forks every child (see the module docstring).
+_LAUNCHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="planning-jobs-launcher")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def _kill_leftover_group(folder: Path) -> None:
+    """Kill what is left of a dead owner's job: the members of the job's process group that
+    carry this folder in their environment (so a reused pid is never hit)."""
+    try:
+        pgid = int((folder / "job").read_text())
+    except (OSError, ValueError):
+        return
+    mark = f"{_FOLDER_ENV}={folder}".encode()
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[2]) != pgid:
+                continue
+            if mark in (entry / "environ").read_bytes().split(b"\0"):
+                _kill_group(pgid)
+                return
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile, or not ours
+
+
+def sweep_stale_folders(root: Path | None = None) -> int:
+    """Remove job folders whose owning process is gone (a server killed with SIGKILL, and its
+    watchdog with it, cannot remove its own; each holds a pickle of the whole operation).
+    Folders without an owner file (written before owners were recorded) are removed once
+    they are ``_LEGACY_AGE_SECONDS`` old.  Returns how many were removed."""
+    removed = 0
+    for folder in Path(root or tempfile.gettempdir()).glob(FOLDER_PREFIX + "*"):
+        try:
+            if not folder.is_dir() or folder.stat().st_uid != os.geteuid():
+                continue
+            owner_file = folder / "owner"
+            if owner_file.exists():
+                stale = not _alive(int(owner_file.read_text().split()[0]))
+            else:  # still being created, or from an older version
+                stale = time.time() - folder.stat().st_mtime > _LEGACY_AGE_SECONDS
+        except (OSError, ValueError, IndexError):
+            continue  # vanished meanwhile, or not ours to judge
+        if stale:
+            _kill_leftover_group(folder)
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += not folder.exists()
+    return removed
+
+
+def _libc_prctl(option: int, value: int) -> None:
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(option, value)
+
+
+def _child_setup(parent: int) -> None:  # runs in the child between fork and exec (Linux)
+    try:
+        _libc_prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        return  # no prctl (not glibc): the watchdog's owner check still ends the job
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _launch(argv: list[str], **kwargs) -> subprocess.Popen:
+    parent = os.getpid()
+    if sys.platform.startswith("linux"):
+        kwargs["preexec_fn"] = lambda: _child_setup(parent)
+    return _LAUNCHER.submit(subprocess.Popen, argv, start_new_session=True, **kwargs).result()
+
+
+def _kill_group(pgid: int, sig: int = signal.SIGKILL) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass  # the group is empty already
+
+
+def _watch(folder: Path, job: int, owner: int, idle: float) -> None:
+    """The watchdog's loop (a forked copy of the child, before anything heavy is loaded)."""
+    group_killed = False
+    while True:
+        time.sleep(_WATCH_SECONDS)
+        if not folder.exists():  # the parent collected the result (or cancelled) and cleaned up
+            return
+        owner_gone = not _alive(owner)
+        try:
+            idle_for = time.time() - (folder / _HEARTBEAT).stat().st_mtime
+        except OSError:
+            idle_for = 0.0
+        if os.getppid() != job:  # the job is gone (done, crashed or killed): no grandchild may stay
+            if not group_killed:
+                _kill_group(job)
+                group_killed = True
+            if owner_gone or idle_for > idle:
+                shutil.rmtree(folder, ignore_errors=True)  # nobody will collect it
+                return
+        elif owner_gone or idle_for > idle:
+            if not owner_gone:
+                (folder / _ABANDONED).write_text(f"not polled for {idle_for:.0f} s")
+            _kill_group(job)
+
+
+def _start_watchdog(folder: Path) -> None:
+    """Fork the watchdog.  Only a group leader's group is ever killed, so a child started
+    any other way (by hand) goes without one."""
+    job = os.getpid()
+    if os.getpgid(0) != job:
+        return
+    try:
+        owner = int((folder / "owner").read_text().split()[0])
+        idle = float((folder / "idle").read_text())
+    except (OSError, ValueError, IndexError):
+        return
+    if os.fork():
+        return
+    try:
+        os.setpgid(0, 0)  # out of the job's group, so killing that group spares the watchdog
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 1)  # the parent reads the child's stdout until EOF: do not hold it open
+        _watch(folder, job, owner, idle)
+    finally:
+        os._exit(0)
 
 
 class SolveJob:
     """One solve in a child process.  States: new, running, done, failed, cancelled.
 
-    ``who`` (a ``planning.access.Principal``) must be allowed to ``solve``."""
+    ``who`` (a ``planning.access.Principal``) must be allowed to ``solve``.
+    ``idle_seconds``: the job stops itself when ``poll``/``running`` is not called for
+    that long (default ``IDLE_SECONDS``)."""
 
-    action = "solve"
+    action: str | None = "solve"
 
-    def __init__(self, op, requirements, options=None, simulate: bool = True, *, who):
-        require(who, self.action)
+    def __init__(self, op, requirements, options=None, simulate: bool = True, *, who,
+                 idle_seconds: float | None = None):
+        if self.action is not None:
+            require(who, self.action)
         self._payload = ("plan", op, requirements, options, simulate)
+        self.idle_seconds = IDLE_SECONDS if idle_seconds is None else float(idle_seconds)
         self.state = "new"
         self.result = None
         self.simulation = None
@@ -53,17 +215,33 @@ class SolveJob:
         self._lines: list[str] = []
         self._lock = threading.Lock()
         self._seen = 0
+        self._beat = 0.0
+
+    @property
+    def pid(self) -> int | None:
+        """The child's pid (also its process group), once started."""
+        return None if self._proc is None else self._proc.pid
+
+    @property
+    def folder(self) -> Path | None:
+        return self._dir
 
     # ---------------------------------------------------------------- lifecycle
     def start(self) -> "SolveJob":
-        self._dir = Path(tempfile.mkdtemp(prefix="plan-solve-"))
+        sweep_stale_folders()
+        self._dir = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
+        (self._dir / "owner").write_text(str(os.getpid()))
+        (self._dir / "idle").write_text(repr(self.idle_seconds))
+        (self._dir / _HEARTBEAT).touch()
         with open(self._dir / "input.pkl", "wb") as fh:
             pickle.dump(self._payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([str(_ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "planning.jobs", str(self._dir)], cwd=str(_ROOT), env=env,
-            stdout=subprocess.PIPE, stderr=open(self._dir / "stderr.txt", "wb"), text=True, bufsize=1)
+        env[_FOLDER_ENV] = str(self._dir)
+        with open(self._dir / "stderr.txt", "wb") as stderr:
+            self._proc = _launch([sys.executable, "-m", "planning.jobs", str(self._dir)], cwd=str(_ROOT), env=env,
+                                 stdout=subprocess.PIPE, stderr=stderr, text=True, bufsize=1)
+        (self._dir / "job").write_text(str(self._proc.pid))
         threading.Thread(target=self._read, daemon=True).start()
         self.state, self.started_at = "running", time.time()
         return self
@@ -86,7 +264,8 @@ class SolveJob:
         return (self.finished_at or time.time()) - self.started_at
 
     def poll(self) -> list[str]:
-        """New progress messages since the last poll (also updates the state)."""
+        """New progress messages since the last poll (also updates the state and tells the
+        child someone is still following it)."""
         self._update()
         with self._lock:
             new = self._lines[self._seen:]
@@ -105,21 +284,34 @@ class SolveJob:
 
     def cancel(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
-            self._proc.terminate()
+            _kill_group(self._proc.pid, signal.SIGTERM)
             try:
                 self._proc.wait(3)
             except subprocess.TimeoutExpired:
-                self._proc.kill()
+                _kill_group(self._proc.pid)
                 self._proc.wait()
             self.state, self.error, self.finished_at = "cancelled", "cancelled by the user", time.time()
             self._cleanup()
 
+    def _heartbeat(self) -> None:
+        now = time.time()
+        if now - self._beat >= 1.0 and self._dir is not None:
+            try:
+                os.utime(self._dir / _HEARTBEAT)
+                self._beat = now
+            except OSError:  # the watchdog removed the folder: the state says why below
+                pass
+
     def _update(self) -> None:
-        if self.state != "running" or self._proc is None or self._proc.poll() is None:
+        if self.state != "running" or self._proc is None:
+            return
+        if self._proc.poll() is None:
+            self._heartbeat()
             return
         time.sleep(0.05)  # let the reader thread take the last lines
         code = self._proc.returncode
         output = self._dir / "result.pkl"
+        abandoned = self._dir / _ABANDONED
         if code == 0 and output.exists():
             with open(output, "rb") as fh:
                 kind, payload = pickle.load(fh)
@@ -130,9 +322,15 @@ class SolveJob:
                 self.state, self.exception, self.error = "failed", payload, f"{type(payload).__name__}: {payload}"
             else:
                 self.state, self.error = "failed", payload
+        elif abandoned.exists() or not self._dir.exists():
+            self.state = "abandoned"
+            self.error = f"stopped itself: nobody followed it for {self.idle_seconds:.0f} s"
         else:
             how = f"signal {-code}" if code < 0 else f"exit code {code}"
-            tail = (self._dir / "stderr.txt").read_text(errors="replace").strip().splitlines()[-3:]
+            try:
+                tail = (self._dir / "stderr.txt").read_text(errors="replace").strip().splitlines()[-3:]
+            except OSError:
+                tail = []
             self.state = "failed"
             self.error = f"the solver process crashed ({how})" + (": " + " | ".join(tail) if tail else "")
         self.finished_at = time.time()
@@ -148,22 +346,33 @@ class ScenarioJob(SolveJob):
 
     action = "run"
 
-    def __init__(self, scenario, operation=None, *, who):
-        super().__init__(None, None, who=who)
+    def __init__(self, scenario, operation=None, *, who, idle_seconds: float | None = None):
+        super().__init__(None, None, who=who, idle_seconds=idle_seconds)
         self._payload = ("scenario", scenario, operation, who)
 
 
-def run_scenario_isolated(scenario, *, who, operation=None, progress=None, poll_seconds: float = 0.25):
-    """``planning.scenarios.scenario.run_scenario`` in a child process, with the same arguments and
-    result: progress arrives as ``progress(message, fraction)``; an exception raised by the
-    run (bad inputs, a bad lever) is raised here again; a crash of the child raises
-    ``SolverCrashed``.  If the caller is interrupted (``progress`` raises, e.g. Streamlit
-    stopping the script for a Stop button), the child is killed before the exception
-    goes on.  Without news for a second, ``progress`` is called again with the elapsed
-    time, so a caller can always be interrupted within about a second.  ``who`` must be
-    allowed to ``run`` (``planning.access.Forbidden`` before any process starts)."""
-    require(who, "run")
-    job = ScenarioJob(scenario, operation, who=who).start()
+class TaskJob(SolveJob):
+    """One of the named long tasks (``TASKS``: the baseline plan, a plan for export, the
+    capacity plan) in a child process; ``kwargs`` are the task's arguments.  The tasks store
+    nothing shared under a role (the baseline is a cache of the operation's own plan), so any
+    signed-in person may start one: ``who`` is recorded, not checked."""
+
+    action = None
+
+    def __init__(self, task: str, *, who=None, idle_seconds: float | None = None, **kwargs):
+        if task not in TASKS:
+            raise ValueError(f"unknown job task {task!r}; known: {', '.join(sorted(TASKS))}")
+        super().__init__(None, None, who=who, idle_seconds=idle_seconds)
+        self._payload = ("task", task, kwargs)
+
+
+def follow(job: SolveJob, progress=None, poll_seconds: float = 0.25):
+    """Wait for a started job, passing its progress on as ``progress(message, fraction)``, and
+    return its result: an exception raised by the task is raised here again; a crash of the
+    child raises ``SolverCrashed``.  If the caller is interrupted (``progress`` raises, e.g.
+    Streamlit stopping the script for a Stop button or a closed tab), the child is killed
+    before the exception goes on.  Without news for a second, ``progress`` is called again
+    with the elapsed time, so a caller can always be interrupted within about a second."""
     last, said = ("Starting", 0.0), time.monotonic()
     try:
         while True:
@@ -186,22 +395,36 @@ def run_scenario_isolated(scenario, *, who, operation=None, progress=None, poll_
         return job.result
     if job.exception is not None:
         raise job.exception
-    raise SolverCrashed(job.error or "the scenario process ended without a result")
+    raise SolverCrashed(job.error or "the job's process ended without a result")
+
+
+def run_scenario_isolated(scenario, *, who, operation=None, progress=None, poll_seconds: float = 0.25):
+    """``planning.scenarios.scenario.run_scenario`` in a child process, with the same arguments and
+    result (see ``follow`` for progress, errors and interruption).  ``who`` must be allowed to
+    ``run`` (``planning.access.Forbidden`` before any process starts)."""
+    require(who, "run")
+    return follow(ScenarioJob(scenario, operation, who=who).start(), progress, poll_seconds)
+
+
+def run_isolated(task: str, *, progress=None, poll_seconds: float = 0.25, **kwargs):
+    """The named task (``TASKS``) in a child process; see ``follow``."""
+    return follow(TaskJob(task, **kwargs).start(), progress, poll_seconds)
 
 
 class SolverCrashed(RuntimeError):
     """The child process died (a native crash, out of memory, a kill)."""
 
 
-def _scenario_child(path: Path, scenario, operation, who) -> tuple:
-    from planning.scenarios import run_scenario
+def _say(message: str, fraction: float) -> None:
+    print(f"{_PREFIX}{float(fraction):.3f}|{message}".replace("\n", " "), flush=True)
 
-    def say(message: str, fraction: float) -> None:
-        print(f"{_PREFIX}{float(fraction):.3f}|{message}".replace("\n", " "), flush=True)
 
+def _guarded(call) -> tuple:
+    """("ok", (result, None)); an exception of the task is sent back to be raised again when
+    it pickles, else as its text."""
     try:
-        return ("ok", (run_scenario(scenario, who=who, operation=operation, progress=say), None))
-    except Exception as exc:  # re-raised in the caller when it pickles, else its text
+        return ("ok", (call(), None))
+    except Exception as exc:
         try:
             pickle.dumps(exc)
             return ("raise", exc)
@@ -209,11 +432,55 @@ def _scenario_child(path: Path, scenario, operation, who) -> tuple:
             return ("error", f"{type(exc).__name__}: {exc}")
 
 
+def _scenario_child(path: Path, scenario, operation, who) -> tuple:
+    from planning.scenarios import run_scenario
+
+    return _guarded(lambda: run_scenario(scenario, who=who, operation=operation, progress=_say))
+
+
+def _baseline_task(op, weeks: int, time_limit: float | None = None):
+    from planning.pipeline import baseline
+
+    return baseline(op, weeks=weeks, time_limit=time_limit, progress=_say)
+
+
+def _quick_plan_task(op, weeks: int, source: str):
+    from planning.pipeline import quick_plan, run_pipeline
+
+    if source == "models":
+        return run_pipeline(op, weeks=weeks, progress=_say)
+    return quick_plan(op, weeks, progress=_say)
+
+
+def _capacity_task(op, months: int, source: str, **options):
+    from planning.capacity import fallback_weekly_volume, horizon_weeks, long_range_weekly_volume
+    from planning.capacity.plan import plan_capacity
+
+    _say("Forecasting long-range demand", 0.05)
+    if source == "history":
+        weekly, label = fallback_weekly_volume(op, horizon_weeks(months)), "history fallback"
+    else:
+        weekly, label = long_range_weekly_volume(op, months)
+    _say("Choosing training classes (OR-Tools)", 0.5)
+    return plan_capacity(op, weekly, demand_source=label, **options)
+
+
+TASKS = {"baseline": _baseline_task, "quick_plan": _quick_plan_task, "capacity": _capacity_task}
+"""Long tasks a ``TaskJob`` runs: name -> function(**kwargs), with progress on stdout."""
+
+
 def _child(folder: str) -> int:
     path = Path(folder)
+    _start_watchdog(path)
     with open(path / "input.pkl", "rb") as fh:
         task, *args = pickle.load(fh)
-    outcome = _scenario_child(path, *args) if task == "scenario" else _plan_child(*args)
+    if task == "scenario":
+        outcome = _scenario_child(path, *args)
+    elif task == "task":
+        name, kwargs = args
+        outcome = _guarded(lambda: TASKS[name](**kwargs))
+    else:
+        outcome = _plan_child(*args)
     tmp = path / "result.tmp"
     with open(tmp, "wb") as fh:
         pickle.dump(outcome, fh, protocol=pickle.HIGHEST_PROTOCOL)

@@ -75,6 +75,13 @@ def base_forecast(op: Operation, weeks: int, progress: Progress = _noop) -> pd.D
     return frame
 
 
+def remember_forecast(op: Operation, weeks: int, frame: pd.DataFrame) -> None:
+    """Keep a base forecast computed elsewhere (a job's child process) for ``base_forecast``."""
+    _FORECAST_CACHE[f"{fingerprint(op)}:{weeks}"] = frame
+    while len(_FORECAST_CACHE) > _FORECAST_CACHE_SIZE:
+        _FORECAST_CACHE.popitem(last=False)
+
+
 def apply_levers(op: Operation, forecast: pd.DataFrame, levers: Iterable) -> tuple[Operation, pd.DataFrame]:
     """Apply scenario levers in order: each may change the operation and the forecast."""
     for lever in levers:
@@ -187,8 +194,9 @@ def summarise(op: Operation, plan, simulation: pd.DataFrame | None = None) -> di
 
 
 # Bump when PipelineResult or a stage's output changes shape, or a stage's answer changes
-# (3: the HiGHS diving planner, whose baseline plans are cheaper), so old pickles are ignored.
-_BASELINE_FORMAT = 3
+# (3: the HiGHS diving planner, whose baseline plans are cheaper; 4: files carry an HMAC,
+# planning.cachefile), so old pickles are ignored.
+_BASELINE_FORMAT = 4
 
 
 def cache_dir() -> "Path":
@@ -204,16 +212,14 @@ def _baseline_path(op: Operation, weeks: int):
 
 
 def peek_baseline(op: Operation, *, weeks: int = 1) -> PipelineResult | None:
-    """The stored baseline for ``op`` if one is on disk and readable, else None (no work)."""
-    import pickle
+    """The stored baseline for ``op`` if one is on disk, signed by this installation and
+    readable, else None (no work).  An unsigned or tampered file is never unpickled
+    (``planning.cachefile``)."""
+    from planning import cachefile
 
-    path = _baseline_path(op, weeks)
-    if not path.exists():
-        return None
     try:
-        with path.open("rb") as fh:
-            result = pickle.load(fh)
-    except Exception:  # unreadable or outdated cache: the caller recomputes
+        result = cachefile.load(_baseline_path(op, weeks))
+    except cachefile.CacheRefused:  # missing, tampered, damaged or outdated: the caller recomputes
         return None
     return result if isinstance(result, PipelineResult) else None
 
@@ -223,24 +229,41 @@ def baseline(op: Operation, *, weeks: int = 1, progress: Progress | None = None,
     """The no-lever pipeline result for ``op``, computed once and kept on disk.
 
     The file name carries the operation's fingerprint, so new inputs never reuse an old
-    plan; a damaged or outdated file is recomputed, never trusted.
+    plan; a damaged, outdated or unsigned file is recomputed, never trusted.  The app runs
+    this in a child process (``planning.jobs``, task ``baseline``).
     """
-    import os
-    import pickle
-    import tempfile
+    from planning import cachefile
 
     cached = peek_baseline(op, weeks=weeks)
     if cached is not None:
         return cached
     result = run_pipeline(op, weeks=weeks, progress=progress, time_limit=time_limit)
-    folder, path = cache_dir(), _baseline_path(op, weeks)
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    with os.fdopen(fd, "wb") as fh:
-        pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)  # atomic: a reader never sees half a file
+    path = _baseline_path(op, weeks)
+    try:
+        cachefile.dump(result, path)
+    except (OSError, cachefile.CacheRefused):  # a read-only disk or an unsafe key only costs the speed-up
+        return result
     prune_baselines(keep=path)
     return result
+
+
+def quick_plan(op: Operation, weeks: int, progress: Progress | None = None) -> PipelineResult:
+    """A plan on the last week of history repeated (no forecast models): the Export page's
+    fast path."""
+    from planning.shiftplan import simulate_plan, solve_plan
+    from planning.staffing import compute_requirements, seasonal_naive_forecast
+
+    progress = progress or _noop
+    progress("Forecast: last week repeated", 0.05)
+    forecast = seasonal_naive_forecast(op, weeks)
+    progress("Computing requirements", 0.15)
+    requirements = compute_requirements(op, forecast)
+    progress("Planning shifts (OR-Tools)", 0.3)
+    plan = solve_plan(op, requirements, progress=lambda message: progress(f"Planning: {message}", 0.6))
+    progress("Simulating the plan", 0.9)
+    simulation = simulate_plan(op, requirements, plan) if plan.ok else None
+    progress("Done", 1.0)
+    return PipelineResult(op, forecast, requirements, plan, simulation, summarise(op, plan, simulation))
 
 
 BASELINES_KEPT = 6  # newest baseline pickles kept in the cache folder (~50 MB each)

@@ -121,3 +121,59 @@ def test_prune_baselines_keeps_the_newest_of_the_current_format(tmp_path, monkey
     assert deleted == {old_format, fresh[1]}
     assert fresh[0].exists() and other.exists()
     assert all(p.exists() for p in fresh[2:])
+
+
+# --- the cache is signed, never blindly unpickled (issue 17) ---------------------------
+
+class _Planted:  # unpickling it would create a file: the stand-in for running an attacker's code
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.fixture
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("WFM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("WFM_CACHE_KEY_FILE", str(tmp_path / "var" / "cache.key"))
+    return tmp_path
+
+
+def test_a_tampered_baseline_is_refused_unread_and_recomputed(private_cache, monkeypatch):
+    import pickle
+
+    from planning import cachefile, pipeline
+
+    op = small_operation(weeks_of_history=3)
+    first = pipeline.baseline(op, weeks=1, time_limit=10)
+    [path] = (private_cache / "cache").glob("baseline-*.pkl")
+    key = private_cache / "var" / "cache.key"
+    assert key.stat().st_mode & 0o777 == 0o600 and len(key.read_bytes()) == 32
+    assert path.read_bytes().startswith(cachefile.MAGIC)
+    marker = private_cache / "code-ran"
+    planted = pickle.dumps(_Planted(marker))
+    calls = []
+    monkeypatch.setattr(pipeline, "run_pipeline", lambda *a, **k: calls.append(1) or first)
+    for forged in (planted,  # a bare pickle, as the old cache wrote them
+                   cachefile.MAGIC + b"\0" * 32 + planted,  # the header with a wrong signature
+                   path.read_bytes()[:40] + planted):  # a real signature over other contents
+        path.write_bytes(forged)
+        assert pipeline.peek_baseline(op, weeks=1) is None
+        pipeline.baseline(op, weeks=1)
+        assert not marker.exists(), "a tampered cache file was unpickled"
+    assert calls == [1, 1, 1]  # each refused file recomputed (and written again, signed)
+    assert pipeline.peek_baseline(op, weeks=1).kpis == first.kpis  # the re-signed file is trusted again
+
+
+def test_an_unsafe_key_file_disables_the_cache(private_cache):
+    from planning import cachefile
+
+    key = private_cache / "var" / "cache.key"
+    cachefile.dump({"a": 1}, private_cache / "x.pkl")
+    assert cachefile.load(private_cache / "x.pkl") == {"a": 1}
+    key.chmod(0o644)  # readable by others: anyone could sign
+    with pytest.raises(cachefile.CacheRefused, match="0600"):
+        cachefile.load(private_cache / "x.pkl")
+    with pytest.raises(cachefile.CacheRefused):
+        cachefile.dump({"a": 2}, private_cache / "y.pkl")

@@ -1,20 +1,23 @@
 """Capacity (leadership): long-range demand vs capacity, hiring plan, cost by vendor, weeks at risk.
 
-Thin page: inputs -> ``planning.capacity.plan.plan_capacity`` (cached) -> charts and tables.
+Thin page: inputs -> ``planning.capacity.plan.plan_capacity`` (in a child process, kept per server) -> charts
+and tables.
 The last computed plan is kept in ``st.session_state[CAPACITY_RESULT_KEY]`` for the
 Overview page.
 """
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from planning.capacity.plan import (SHORT_WEEK_FTE, SHORT_WEEK_SHARE, CapacityPlan, cost_by_vendor_quarter,
-                               monthly_totals, plan_capacity, short_weeks)
-from planning.capacity import fallback_weekly_volume, horizon_weeks, long_range_weekly_volume
+                               monthly_totals, short_weeks)
+from planning.jobs import SolverCrashed
 from planning.domain import Operation
 from ui import common
 from ui import widgets
@@ -25,19 +28,28 @@ CAPACITY_RESULT_KEY = "capacity_plan"
 DEMAND_SOURCES = {"Long-range forecast": "forecast", "History, last year with trend (fast)": "history"}
 
 
-@st.cache_data(show_spinner="Forecasting long-range demand...", max_entries=8)
-def _weekly_volume(digest: str, who: str, months: int, source: str, _op: Operation) -> tuple[pd.DataFrame, str]:
-    if source == "history":
-        return fallback_weekly_volume(_op, horizon_weeks(months)), "history fallback"
-    return long_range_weekly_volume(_op, months)
+_PLANS: "OrderedDict[tuple, CapacityPlan]" = OrderedDict()  # computed plans, shared by the sessions
+_PLANS_KEPT = 8
+_PLANS_LOCK = threading.Lock()
 
 
-@st.cache_data(show_spinner="Choosing training classes (OR-Tools)...", max_entries=8)
 def _plan(digest: str, who: str, months: int, source: str, growth: float, attrition: float, freeze: int,
-          exits: tuple, time_limit: float, _op: Operation) -> CapacityPlan:
-    weekly, label = _weekly_volume(digest, who, months, source, _op)
-    return plan_capacity(_op, weekly, growth=growth, attrition_multiplier=attrition, freeze_weeks=freeze,
-                         site_exit=dict(exits), time_limit_s=time_limit, demand_source=label)
+          exits: tuple, time_limit: float, op: Operation) -> CapacityPlan:
+    """The capacity plan for these inputs: computed once (in a child process, with progress
+    on the page, ``planning.jobs`` task ``capacity``), then kept per server."""
+    key = (digest, who, months, source, growth, attrition, freeze, exits, time_limit)
+    with _PLANS_LOCK:
+        if key in _PLANS:
+            _PLANS.move_to_end(key)
+            return _PLANS[key]
+    plan = common.run_job("capacity", op=op, months=months, source=source, growth=growth,
+                          attrition_multiplier=attrition, freeze_weeks=freeze, site_exit=dict(exits),
+                          time_limit_s=time_limit)
+    with _PLANS_LOCK:
+        _PLANS[key] = plan
+        while len(_PLANS) > _PLANS_KEPT:
+            _PLANS.popitem(last=False)
+    return plan
 
 
 def _inputs(op: Operation) -> dict:
@@ -160,7 +172,7 @@ def render() -> None:
     try:
         plan = _plan(loaded.digest, who.label, params["months"], params["source"], params["growth"],
                      params["attrition"], params["freeze"], params["exits"], params["time_limit"], op)
-    except (ValueError, RuntimeError) as exc:
+    except (ValueError, RuntimeError, SolverCrashed) as exc:  # SolverCrashed: the child died
         widgets.error_box(f"The capacity plan could not be computed: {exc}",
                          "Check the hiring table on the Data page, or shorten the horizon.")
         return

@@ -94,40 +94,33 @@ def _code_digest() -> str:
 def _stored_load(digest: str, folder: Path):
     """The validated sample, kept on disk next to the baseline plan (``WFM_CACHE_DIR``).
 
-    A restarted server then reads one pickle (~0.1 s) instead of parsing and validating
+    A restarted server then reads one file (~0.1 s) instead of parsing and validating
     1.2M volume rows (3-5 s), so the first page after a restart is quick (bench/load.py).
-    Keyed by the files' content digest and the planning code; an unreadable file is
-    reloaded, never trusted. Only the built-in sample is stored, never uploads.
+    Keyed by the files' content digest and the planning code.  The file is a pickle signed
+    with this installation's key (``planning.cachefile``): an unsigned, tampered or
+    unreadable file is refused before anything is unpickled, and the sample is loaded
+    again. Only the built-in sample is stored, never uploads.
     """
-    import os
-    import pickle
-
+    from planning import cachefile
     from planning.pipeline import cache_dir
 
     store = cache_dir()
     path = store / f"inputs-{digest}-{_code_digest()}.pkl"
     try:
-        with path.open("rb") as fh:
-            stored = pickle.load(fh)
+        stored = cachefile.load(path)
         if isinstance(stored, tuple) and len(stored) == 2 and isinstance(stored[0], Operation):
             return stored
-    except Exception:  # missing, damaged or outdated: load again below
+    except cachefile.CacheRefused:  # missing, tampered, damaged or outdated: load again below
         pass
     loaded = _load_path(folder)
     if loaded[0] is None:
         return loaded
-    tmp = None
     try:
-        store.mkdir(parents=True, exist_ok=True)
         for old in store.glob("inputs-*.pkl"):  # keep only the current one (~60 MB each)
             old.unlink(missing_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=store, prefix="inputs-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(loaded, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)  # atomic: a reader never sees half a file
-    except Exception:  # a read-only or full disk only costs the speed-up
-        if tmp:
-            Path(tmp).unlink(missing_ok=True)
+        cachefile.dump(loaded, path)
+    except (OSError, cachefile.CacheRefused):  # a read-only or full disk, or an unsafe key, only costs the speed-up
+        pass
     return loaded
 
 
@@ -190,8 +183,17 @@ def load_inputs() -> Loaded:
                       upload["name"] if upload else "built-in sample", "")
 
 
+@st.cache_resource(show_spinner=False)
+def _swept_once() -> int:
+    """Once per server: remove the job folders that servers killed earlier left behind."""
+    from planning.jobs import sweep_stale_folders
+
+    return sweep_stale_folders()
+
+
 def principal() -> Principal:
     """The person using this session (stops the page if nobody may see it)."""
+    _swept_once()
     who = current_principal()
     sidebar_identity(who)
     return who
@@ -236,6 +238,24 @@ PLAN_RESULT_KEY = "plan_result"
 BASELINE_WEEKS = 1
 
 
+def run_job(task: str, **kwargs) -> Any:
+    """A long task (``planning.jobs.TASKS``) in a child process, with a progress bar here.
+
+    Streamlit stopping the script (another click, a closed tab) interrupts the wait and
+    kills the child; errors of the task are raised here again."""
+    from planning.jobs import run_isolated
+
+    bar = st.progress(0.0, text="Starting")
+
+    def progress(message: str, fraction: float) -> None:
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=plain(message))
+
+    try:
+        return run_isolated(task, progress=progress, **kwargs)
+    finally:
+        bar.empty()
+
+
 def plan_result(op: Operation, loaded_label: str = "") -> Any:
     """This session's plan: one a page computed, else the baseline plan of ``op``.
 
@@ -252,13 +272,10 @@ def plan_result(op: Operation, loaded_label: str = "") -> Any:
     if result is None:
         with st.status("Computing the baseline plan for these inputs (first open only, about a minute)…",
                        expanded=True) as status:
-            bar = st.progress(0.0, text="Starting")
-
-            def progress(message: str, fraction: float) -> None:
-                bar.progress(min(max(float(fraction), 0.0), 1.0), text=plain(message))
-
             try:
-                result = pipeline.baseline(op, weeks=BASELINE_WEEKS, progress=progress)
+                result = run_job("baseline", op=op, weeks=BASELINE_WEEKS)
+                if result.forecast is not None:  # the child forecast it; other pages reuse it
+                    pipeline.remember_forecast(op, BASELINE_WEEKS, result.forecast)
             except Exception as exc:  # never a traceback: say what failed and what to do
                 status.update(label="The baseline plan could not be computed", state="error")
                 error_box(f"Planning failed ({type(exc).__name__}: {exc})",

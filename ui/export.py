@@ -32,26 +32,6 @@ PREVIEW_ROWS = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _compute(op, weeks: int, source: str, progress):
-    """A PipelineResult for the current operation (no scenario levers)."""
-    from planning.pipeline import PipelineResult, run_pipeline, summarise
-
-    if source == "models":
-        return run_pipeline(op, weeks=weeks, progress=progress)
-    from planning.staffing import compute_requirements, seasonal_naive_forecast
-    from planning.shiftplan import solve_plan, simulate_plan
-
-    progress("Forecast: last week repeated", 0.05)
-    forecast = seasonal_naive_forecast(op, weeks)
-    progress("Computing requirements", 0.15)
-    requirements = compute_requirements(op, forecast)
-    progress("Planning shifts (OR-Tools)", 0.3)
-    plan = solve_plan(op, requirements)
-    progress("Simulating the plan", 0.9)
-    simulation = simulate_plan(op, requirements, plan) if plan.ok else None
-    return PipelineResult(op, forecast, requirements, plan, simulation, summarise(op, plan, simulation))
-
-
 @st.cache_data(show_spinner=False, max_entries=16)
 def _sheet_preview(token: str, kind: str, scenario: str, sheet: str, _data: bytes) -> pd.DataFrame:
     frame = pd.read_excel(io.BytesIO(_data), sheet_name=sheet, header=None, nrows=PREVIEW_ROWS, dtype=str)
@@ -78,10 +58,12 @@ def _plan_controls(op) -> None:
     st.caption(f"The plan will cover {weeks} week(s) after the history ({fmt.fmt_utc(op.history_end)}), "
                f"with {'the forecast models' if SOURCES[source] == 'models' else 'the last week of history repeated'}.")
     if st.button("Plan now", key="export_plan", icon=":material/play_arrow:", type="primary"):
-        bar = st.progress(0.0, text="Starting...")
-        result = _compute(op, int(weeks), SOURCES[source],
-                          lambda message, f: bar.progress(min(max(f, 0.0), 1.0), text=message))
-        bar.empty()
+        try:  # in a child process (planning.jobs): a crash or a closed tab never takes the server with it
+            result = common.run_job("quick_plan", op=op, weeks=int(weeks), source=SOURCES[source])
+        except Exception as exc:  # never a traceback
+            widgets.error_box(f"Planning failed ({type(exc).__name__}: {exc})",
+                             "Try the fast forecast or fewer weeks, or open the Shift plan page.")
+            return
         if not result.plan.ok:
             widgets.error_box(f"The shift planner found no plan ({result.plan.status}).",
                              "Open the Shift plan page for a diagnosis.")

@@ -11,7 +11,6 @@ from planning.scenarios.scenario import Scenario, allowed_bases, load_base, reso
 # Runs go to a child process: Stop kills it at once, and a native solver crash cannot
 # take the server down (same arguments and result as planning.scenarios.scenario.run_scenario).
 from planning.scenarios import Store
-from ui import common
 
 
 DRAFT = "scn_draft"  # session_state: {"id", "name", "base", "notes", "levers" (dicts), "settings" (dict), "parent_id"}

@@ -80,3 +80,25 @@ def test_concentration_hand_computed():
 def test_single_site_workload_share():
     frame = pd.DataFrame({"single_site": [True, False], "weekly_workload_hours": [30.0, 90.0]})
     assert workload_share_single_site(frame) == pytest.approx(0.25)
+
+
+def test_a_tampered_sample_cache_is_refused_and_reloaded(tmp_path, monkeypatch):
+    """ui.common keeps the validated sample in var/cache: a file planted there is never
+    unpickled; the sample is loaded again and stored signed."""
+    import pickle
+
+    from planning import cachefile
+    from tests.test_pipeline import _Planted
+    from ui import common
+
+    monkeypatch.setenv("WFM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("WFM_CACHE_KEY_FILE", str(tmp_path / "var" / "cache.key"))
+    path = tmp_path / "cache" / f"inputs-abc-{common._code_digest()}.pkl"
+    path.parent.mkdir(parents=True)
+    marker = tmp_path / "code-ran"
+    path.write_bytes(pickle.dumps(_Planted(marker)))
+    op, report = common._stored_load("abc", common.SAMPLE_DIR)
+    assert not marker.exists(), "a planted cache file was unpickled"
+    assert op is not None and report.valid
+    stored_op, _ = cachefile.load(path)  # replaced by a signed copy of the real load
+    assert sorted(stored_op.sites) == sorted(op.sites)

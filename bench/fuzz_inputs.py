@@ -567,15 +567,15 @@ def main(argv: list[str] | None = None) -> int:
     for kind in kinds:
         parts = ", ".join(f"{o} {c}" for (k, o), c in sorted(by_kind.items()) if k == kind)
         print(f"  {kind:17s} {parts}", file=sys.stderr)
-    print(f"fuzz_inputs: {args.variants} variants ({args.days} days of sample volume, seed {args.seed}) in "
-          f"{elapsed:.0f} s: valid-accepted {counts['valid-accepted']}, clear error {counts['clear error']}, "
-          f"raw exception {counts['raw exception']}, silent accept {counts['silent accept']}, "
-          f"unclear error {counts['unclear error']}, rejected valid {counts['rejected valid']}")
     bugs = sum(counts[k] for k in ("raw exception", "silent accept", "unclear error", "rejected valid"))
     for line in run_targets(args.upload_variants, args.days, args.seed, args.show):
         print(line)
         bugs += sum(int(part.rsplit(" ", 1)[1]) for part in line.split(": ", 1)[1].split(";")[0].split(", ")[:4])
     print(f"fuzz_inputs: process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    print(f"fuzz_inputs: {args.variants} variants ({args.days} days of sample volume, seed {args.seed}) in "
+          f"{elapsed:.0f} s: valid-accepted {counts['valid-accepted']}, clear error {counts['clear error']}, "
+          f"raw exception {counts['raw exception']}, silent accept {counts['silent accept']}, "
+          f"unclear error {counts['unclear error']}, rejected valid {counts['rejected valid']}")
     return 1 if bugs else 0
 
 

@@ -13,7 +13,16 @@ its first ``--days`` days to keep it fast - and is loaded with
   unclear error    an error without a file or with an empty message (a bug)
   rejected valid   a variant known to be valid was rejected (a bug)
 
-Prints the counts on one line; exit 1 if any bug outcome occurred.
+Two more targets, each uploaded as bytes through the one upload path:
+
+  monitor     ``planning.monitor.load_actuals_upload`` with malformed actuals (empty, UTF-16,
+              bad gzip, gzip bombs, wide headers, huge cells, garbage cells, renamed columns)
+  roundtrip   the returned vendor sheet's checks (``planning.export.import_vendor_sheet``
+              before the re-plan: bombs, truncated, renamed CSV, garbage), which must raise
+              ``RoundTripError`` and nothing else
+
+Per target it prints raw exceptions, silent accepts (both must be 0) and the peak memory
+traced while reading (tracemalloc). Exit 1 if any bug outcome occurred.
 """
 from __future__ import annotations
 
@@ -385,13 +394,151 @@ def run_case(case: Case, where: Path) -> str:
     return "clear error"
 
 
+# ----------------------------------------------------------------------------- monitor / round trip
+MiB = 1024 * 1024
+ACTUALS_HEADER = ("timestamp,queue,market,site,total_incoming,manual_incoming,total_solved,manual_solved,"
+                  "aht_seconds,backlog_items,within_sla_share,staffed_agents")
+
+
+def actuals_base(days: int) -> str:
+    text = gzip.decompress((SAMPLE / "actuals.csv.gz").read_bytes()).decode()
+    lines = text.splitlines()
+    first = min(l[:10] for l in lines[1:200])
+    import datetime as dt
+    cutoff = (dt.date.fromisoformat(first) + dt.timedelta(days=days)).isoformat()
+    return "\n".join([lines[0]] + [l for l in lines[1:] if l[:10] < cutoff]) + "\n"
+
+
+def monitor_variant(text: str, rng: random.Random) -> tuple[str, bytes, str, str]:
+    """(name, bytes, expectation, kind) of one hostile or harmless actuals upload."""
+    header, rows = split(text)
+    choice = rng.randrange(12)
+    if choice == 0:
+        return "a.csv", rng.choice([b"", b"\n", b"   "]), BROKEN, "empty"
+    if choice == 1:
+        return "a.csv", text.encode(rng.choice(["utf-16", "utf-16-le", "utf-32"])), BROKEN, "utf-16"
+    if choice == 2:
+        data = gzip.compress(text.encode())
+        return "a.csv.gz", data[: rng.randrange(2, len(data) - 9)], BROKEN, "bad gzip"
+    if choice == 3:
+        return "a.csv.gz", gzip.compress(b"0" * rng.choice([20, 60]) * MiB, 9), BROKEN, "gzip bomb"
+    if choice == 4:
+        width = rng.choice([1_000, 100_000, 1_000_000])
+        return "a.csv", (",".join(f"c{i}" for i in range(width)) + "\n1\n").encode(), BROKEN, "wide header"
+    if choice == 5:
+        i, k = rng.randrange(len(rows)), rng.randrange(len(header))
+        rows[i][k] = rng.choice("xZ9,") * rng.choice([10_000, 2_000_000])
+        return "a.csv.gz", gzip.compress(join(header, rows).encode()), BROKEN, "huge cell"
+    if choice == 6:
+        return "a.csv", bytes(rng.randrange(256) for _ in range(2000)), BROKEN, "garbage bytes"
+    if choice in (7, 8):
+        i, k = rng.randrange(len(rows)), rng.randrange(len(header))
+        kind, _ = kind_of("actuals", header[k])
+        pool = INVALID[kind] or ["nosuchqueue"]
+        rows[i][k] = rng.choice(pool)
+        return "a.csv", join(header, rows).encode(), BROKEN, "garbage cell"
+    if choice == 9:
+        k = rng.choice([1, 2, 5, 7])
+        header = header[:k] + [header[k] + "_x"] + header[k + 1:]
+        return "a.csv", join(header, rows).encode(), BROKEN, "renamed column"
+    if choice == 10:
+        return ("../" * 8 + "tmp/x.csv.gz", gzip.compress(text.encode()), VALID, "valid (hostile name)")
+    return "a.csv", text.encode(), VALID, "valid"
+
+
+def roundtrip_variant(rng: random.Random) -> tuple[bytes, str]:
+    choice = rng.randrange(6)
+    if choice == 0:  # a workbook whose sheet inflates 1000:1
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("[Content_Types].xml", "<Types/>")
+            zf.writestr("xl/workbook.xml", "<workbook/>")
+            zf.writestr("xl/worksheets/sheet1.xml", b"<c/>" * rng.choice([5, 30]) * MiB)
+        return buffer.getvalue(), "xlsx bomb"
+    if choice == 1:  # many parts, each under the ratio check, together over the total
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("xl/workbook.xml", "<workbook/>")
+            for n in range(12):
+                zf.writestr(f"xl/worksheets/sheet{n}.xml", bytes(rng.randrange(256) for _ in range(64)) * 70_000)
+        return buffer.getvalue(), "total bomb"
+    if choice == 2:
+        return b"site,shift,headcount\nA,B,1\n", "csv renamed xlsx"
+    if choice == 3:
+        return b"", "empty"
+    if choice == 4:
+        return bytes(rng.randrange(256) for _ in range(4000)), "garbage"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+    data = buffer.getvalue()
+    return data[: len(data) // 2], "truncated"
+
+
+def run_targets(variants: int, days: int, seed: int, show: int) -> list[str]:
+    """The monitor and round-trip targets; returns their summary lines."""
+    import tracemalloc
+
+    from planning.access import Principal, Role
+    from planning.export import RoundTripError, import_vendor_sheet, roundtrip_limits
+    from planning.monitor import load_actuals_upload
+
+    op, report = load_operation(SAMPLE)
+    assert op is not None, report.lines()[:3]
+    planner = Principal("fuzz", Role.planner)
+    text = actuals_base(days)
+    rng = random.Random(seed)
+    lines = []
+    for target in ("monitor", "roundtrip"):
+        counts, peak, shown = Counter(), 0, 0
+        started = time.perf_counter()
+        for n in range(variants):
+            if target == "monitor":
+                name, data, expect, kind = monitor_variant(text, rng)
+            else:
+                (data, kind), name, expect = roundtrip_variant(rng), "returned.xlsx", BROKEN
+            tracemalloc.start()
+            try:
+                if target == "monitor":
+                    frame, rep = load_actuals_upload(name, data, op, planner)
+                    ok = frame is not None and rep.valid
+                    unclear = not ok and any(not p.file or len(p.message) < 15 or len(p.message) > 1100
+                                             for p in rep.errors)
+                else:
+                    try:
+                        import_vendor_sheet(data, result=None, limits=roundtrip_limits(50))
+                        ok, unclear = True, False
+                    except RoundTripError as exc:
+                        ok, unclear = False, len(str(exc)) < 15 or len(str(exc)) > 1100
+                outcome = ("silent accept" if expect == BROKEN else "valid-accepted") if ok else (
+                    "rejected valid" if expect == VALID else ("unclear error" if unclear else "clear error"))
+            except Exception:  # the outcome we are hunting
+                outcome = "raw exception"
+                if shown < show:
+                    shown += 1
+                    print(f"--- {target} variant {n} ({kind}): {traceback.format_exc(limit=-3)}", file=sys.stderr)
+            finally:
+                peak = max(peak, tracemalloc.get_traced_memory()[1])
+                tracemalloc.stop()
+            counts[outcome] += 1
+        lines.append(f"fuzz_inputs {target}: {variants} variants in {time.perf_counter() - started:.0f} s: "
+                     f"raw exception {counts['raw exception']}, silent accept {counts['silent accept']}, "
+                     f"unclear error {counts['unclear error']}, rejected valid {counts['rejected valid']}, "
+                     f"clear error {counts['clear error']}, valid-accepted {counts['valid-accepted']}; "
+                     f"peak traced memory {peak / MiB:.0f} MiB")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", type=int, default=2000)
     parser.add_argument("--days", type=int, default=3, help="days of sample volume to keep")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--show", type=int, default=5, help="bug outcomes to print in detail")
+    parser.add_argument("--upload-variants", type=int, default=60,
+                        help="variants for each of the monitor and round-trip targets")
     args = parser.parse_args(argv)
+    import resource
     base = load_base(args.days)
     rng = random.Random(args.seed)
     families, weights = zip(*FAMILIES)
@@ -420,11 +567,15 @@ def main(argv: list[str] | None = None) -> int:
     for kind in kinds:
         parts = ", ".join(f"{o} {c}" for (k, o), c in sorted(by_kind.items()) if k == kind)
         print(f"  {kind:17s} {parts}", file=sys.stderr)
+    bugs = sum(counts[k] for k in ("raw exception", "silent accept", "unclear error", "rejected valid"))
+    for line in run_targets(args.upload_variants, args.days, args.seed, args.show):
+        print(line)
+        bugs += sum(int(part.rsplit(" ", 1)[1]) for part in line.split(": ", 1)[1].split(";")[0].split(", ")[:4])
+    print(f"fuzz_inputs: process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     print(f"fuzz_inputs: {args.variants} variants ({args.days} days of sample volume, seed {args.seed}) in "
           f"{elapsed:.0f} s: valid-accepted {counts['valid-accepted']}, clear error {counts['clear error']}, "
           f"raw exception {counts['raw exception']}, silent accept {counts['silent accept']}, "
           f"unclear error {counts['unclear error']}, rejected valid {counts['rejected valid']}")
-    bugs = sum(counts[k] for k in ("raw exception", "silent accept", "unclear error", "rejected valid"))
     return 1 if bugs else 0
 
 

@@ -12,7 +12,6 @@ User text (file names, ids, messages that quote cell values) is never rendered a
 from __future__ import annotations
 
 import hashlib
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from planning.access import Principal, restrict_operation
 from planning.domain import Operation
 from ui.access import current_principal, sidebar_identity
 from ui.format import fmt_utc, plain
-from ui.uploads import UploadProblem, check_upload, extract_inputs_zip, sniff
+from ui.uploads import UploadProblem, upload_limits
 from ui.widgets import empty_state, error_box
 
 
@@ -125,21 +124,21 @@ def _stored_load(digest: str, folder: Path):
 
 
 @st.cache_resource(show_spinner="Checking and validating the upload...", max_entries=4)
-def _load_upload(digest: str, name: str, _data: bytes):
-    """Cached by the content hash ``digest``; ``_data`` itself is not hashed again."""
-    problems = check_upload(name, _data)
-    if problems:
-        return None, _Report(problems)
-    with tempfile.TemporaryDirectory(prefix="planner-upload-") as tmp:
-        tmp = Path(tmp)
-        if sniff(_data) == "xlsx":
-            target = tmp / (Path(name).stem + ".xlsx")
-            target.write_bytes(_data)
-        else:
-            target, problems = extract_inputs_zip(_data, tmp, name)
-            if problems:
-                return None, _Report(problems)
-        return _load_path(target)
+def _load_upload(digest: str, name: str, who_label: str, max_mb: float, _who: Principal, _data: bytes):
+    """Cached by the content hash ``digest`` and who uploaded it; ``_data`` is not hashed again.
+    Read in memory by the core (``planning.inputs.load_upload``): nothing touches the disk."""
+    from planning.access import Forbidden
+    from planning.inputs import load_upload
+
+    try:
+        return load_upload(name, _data, _who, upload_limits(_MaxUpload(max_mb)))
+    except Forbidden as exc:
+        return None, _Report([UploadProblem(f"{exc}; the built-in sample stays in use", file=name)])
+
+
+@dataclass(frozen=True)
+class _MaxUpload:
+    max_upload_mb: float
 
 
 @dataclass
@@ -153,8 +152,9 @@ class Loaded:
     digest: str
 
 
-def remember_upload(name: str, data: bytes) -> None:
-    st.session_state[UPLOAD_KEY] = {"name": name, "data": data,
+def remember_upload(name: str, data: bytes, who: Principal, max_mb: float) -> None:
+    """Keep an upload for this session; it is loaded (and the role checked) by the core."""
+    st.session_state[UPLOAD_KEY] = {"name": name, "data": data, "who": who, "max_mb": float(max_mb),
                                     "digest": hashlib.sha256(data).hexdigest()[:24]}
 
 
@@ -167,7 +167,8 @@ def load_inputs() -> Loaded:
     upload = st.session_state.get(UPLOAD_KEY)
     try:
         if upload:
-            op, report = _load_upload(upload["digest"], upload["name"], upload["data"])
+            op, report = _load_upload(upload["digest"], upload["name"], upload["who"].label, upload["max_mb"],
+                                      upload["who"], upload["data"])
             return Loaded(op, report, "upload", upload["name"], upload["digest"])
         if not _folder_stamp(SAMPLE_DIR):
             return Loaded(None, _Report([UploadProblem(

@@ -70,10 +70,10 @@ def template_bytes(kind: str) -> bytes:
         return buffer.getvalue()
 
 
-def _on_upload() -> None:
+def _on_upload(who, max_mb: float) -> None:
     uploaded = st.session_state.get("data_uploader")
     if uploaded is not None:
-        common.remember_upload(uploaded.name, uploaded.getvalue())
+        common.remember_upload(uploaded.name, uploaded.getvalue(), who, max_mb)
 
 
 def _status(loaded: common.Loaded) -> None:
@@ -141,14 +141,15 @@ def render() -> None:
                   icon=":material/undo:")
 
     if can(who, "upload"):
+        limit = uploads.upload_limit_mb(loaded.operation.settings if loaded.operation else None)
         with st.expander("Upload your own operation", expanded=loaded.source == "upload"):
             st.markdown(
                 "Upload the inputs folder as a **.zip** of CSV files (`queues.csv`, `markets.csv`, `sites.csv`, "
                 "`certifications.csv`, `shifts.csv`, `volume.csv` or `volume.csv.gz`, optional `events.csv`, "
                 "`settings.csv`, `hiring.csv`) or one **.xlsx** workbook with the same sheets. Files are checked "
-                f"by content; the limit is {uploads.MAX_UPLOAD_MB:.0f} MB. Nothing in a workbook is executed.")
+                f"by content; the limit is {limit:g} MB (setting max_upload_mb). Nothing in a workbook is executed.")
             st.file_uploader("Inputs (.zip or .xlsx)", type=UPLOAD_TYPES, key="data_uploader",
-                             on_change=_on_upload, max_upload_size=int(uploads.MAX_UPLOAD_MB))
+                             on_change=_on_upload, args=(who, limit), max_upload_size=max(1, int(limit)))
         _report(loaded)
     else:
         st.caption("Your role can view the inputs but not replace them.")

@@ -17,8 +17,9 @@ import streamlit as st
 from planning.access import Role, can
 from planning.export import vendor_pack_bytes, workbook_bytes
 from planning.export import vendors
-from planning.export import RoundTripError, import_vendor_sheet
+from planning.export import RoundTripError, import_vendor_sheet, roundtrip_limits
 from ui import common
+from ui import uploads
 from ui import widgets
 from ui import format as fmt
 
@@ -91,16 +92,22 @@ def _roundtrip(result, vendor: str | None) -> None:
     st.subheader("Returned vendor sheet")
     st.caption("Upload a workbook a vendor sent back with edited Headcount: the allocation is re-planned "
                "with those headcounts and the independent plan checker runs on it.")
-    upload = st.file_uploader("Returned workbook (.xlsx)", type=["xlsx"], key="export_returned")
+    limit = uploads.upload_limit_mb(result.operation.settings)
+    upload = st.file_uploader(f"Returned workbook (.xlsx, up to {limit:g} MB)", type=["xlsx"], key="export_returned",
+                              max_upload_size=max(1, int(limit)))
     if upload is None:
         return
     names = [vendor] if vendor else vendors(result)
     chosen = st.selectbox("Vendor sheet to read", names, key="export_returned_vendor") if len(names) > 1 else names[0]
     try:
         with st.spinner("Re-planning with the returned headcounts..."):
-            trip = import_vendor_sheet(upload.getvalue(), result, vendor=chosen)
+            trip = import_vendor_sheet(upload.getvalue(), result, vendor=chosen,
+                                       limits=roundtrip_limits(limit))
     except RoundTripError as exc:
         widgets.error_box(str(exc), "Send the vendor its sheet again and ask them to edit only Headcount.")
+        return
+    except Exception as exc:  # the reader promises not to raise; if it does, say so instead of a traceback
+        widgets.error_box(exc)
         return
     for problem in trip.problems:
         widgets.error_box(problem)

@@ -1,14 +1,16 @@
 """Monitor: actuals against forecast and plan - KPI tiles, trends with bands, alerts, intraday."""
 from __future__ import annotations
 
-import io
+import hashlib
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from planning.domain import Operation
+from planning.access import can
 from ui import common
+from ui import uploads
 from ui import widgets
 from ui import format as fmt
 
@@ -19,26 +21,30 @@ LEVEL_LABELS = {"total": "Total", "queue": "Queue", "market": "Market", "site": 
 
 
 @st.cache_data(show_spinner="Reading the actuals…", max_entries=4)
-def _actuals(digest: str, who: str, name: str, data: bytes | None, _op: Operation, _full: Operation):
-    """Validated actuals restricted to what this person may see, and the problems."""
-    import tempfile
-    from pathlib import Path
+def _actuals(digest: str, who: str, name: str, max_mb: float, _data: bytes | None, _who, _op: Operation,
+             _full: Operation):
+    """Validated actuals restricted to what this person may see, and the problems (a list).
 
-    from planning.monitor import load_actuals
+    An upload is read from memory by the core (``load_actuals_upload``: role, size, inflated
+    size and ratio checked); ``name`` is only quoted in messages.
+    """
+    from planning.access import Forbidden
+    from planning.monitor import load_actuals, load_actuals_upload
 
-    if data is None:
+    if _data is None:
         frame, report = load_actuals(common.SAMPLE_DIR, _full)
     else:
-        with tempfile.TemporaryDirectory(prefix="planner-actuals-") as tmp:
-            path = Path(tmp) / (name if name.endswith((".csv", ".csv.gz")) else "actuals.csv")
-            path.write_bytes(data)
-            frame, report = load_actuals(path, _full)
+        try:
+            frame, report = load_actuals_upload(name, _data, _full, _who, uploads.upload_limits(_full.settings))
+        except Forbidden as exc:
+            return None, [uploads.UploadProblem(f"{exc}; the built-in sample actuals are shown instead",
+                                                file=name)]
     if frame is not None:
         pairs = set(_op.pairs)
         keep = frame[["queue", "market"]].apply(tuple, axis=1).isin(pairs)
         keep &= frame["site"].eq("") | frame["site"].isin(_op.sites)
         frame = frame[keep].reset_index(drop=True)
-    return frame, report.to_frame()
+    return frame, list(report.problems)
 
 
 @st.cache_data(show_spinner="Forecasting over the actuals…", max_entries=4)
@@ -175,20 +181,36 @@ def render() -> None:
     op = common.require_operation(who)
     loaded = common.load_inputs()
     st.caption(common.data_caption(op))
-    upload = st.file_uploader("Actuals (CSV or .csv.gz; see the actuals table in the input format)",
-                              type=["csv", "gz"], key=ACTUALS_UPLOAD_KEY)
+    limit = uploads.upload_limit_mb(loaded.operation.settings)
+    upload = None
+    if can(who, "upload"):
+        upload = st.file_uploader(f"Actuals (CSV or .csv.gz, up to {limit:g} MB; see the actuals table in the "
+                                  "input format)", type=["csv", "gz"], key=ACTUALS_UPLOAD_KEY,
+                                  max_upload_size=max(1, int(limit)))
+    else:
+        st.info("Your role cannot upload actuals (uploading is for planners); the monitor shows the "
+                "actuals that come with the operation.", icon=":material/lock:")
     if upload is not None:
         name, data = upload.name, upload.getvalue()
     elif loaded.source == "sample":
         name, data = "actuals.csv.gz", None
     else:
         widgets.empty_state("No actuals yet", "Upload an actuals file above (one row per interval and queue x "
-                           "market, optionally per site).", icon=":material/upload_file:")
+                           "market, optionally per site)." if can(who, "upload") else "Ask a planner to "
+                           "upload the actuals.", icon=":material/upload_file:")
         return
-    actuals_key = f"{loaded.digest}:{name}:{len(data) if data else 0}:{hash(data) if data else 0}"
-    actuals, problems = _actuals(actuals_key, who.label, name, data, op, loaded.operation)
+    digest = hashlib.sha256(data).hexdigest()[:24] if data is not None else "sample"
+    actuals_key = f"{loaded.digest}:{digest}"
+    try:
+        actuals, problems = _actuals(actuals_key, who.label, name, limit, data, who, op, loaded.operation)
+    except Exception as exc:  # the reader promises not to raise; if it does, say so instead of a traceback
+        widgets.error_box(exc)
+        return
     if actuals is None:
-        for p in problems.itertuples(index=False):
+        errors = [p for p in problems if p.severity == "error"] or problems
+        st.error(f"These actuals cannot be used ({len(errors)} problem(s)). Fix the file as described below "
+                 "and upload it again: a UTF-8 CSV (or .csv.gz) with the actuals columns.", icon=":material/error:")
+        for p in errors[:20]:
             widgets.error_box(p)
         return
     if actuals.empty:

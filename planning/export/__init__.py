@@ -9,7 +9,7 @@ from planning._lazy import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "frames": ["shift_rows", "vendors"],
     "layout": ["Col", "Layout", "NOTE_FONT", "finish_sheet", "sheet_text"],
-    "roundtrip": ["RoundTripError", "import_vendor_sheet"],
+    "roundtrip": ["RoundTripError", "import_vendor_sheet", "roundtrip_limits"],
     "safe": ["clean_text", "is_risky", "neutralise_frame", "neutralise_text", "put", "safe_csv_bytes",
         "safe_sheet_title", "write_csv", "write_sheets"],
     "workbook": ["build_workbook", "plan_summary", "vendor_pack_bytes", "vendor_sheet_titles",

@@ -83,23 +83,68 @@ def _local_start(template, day: dt.date, tz: str) -> dt.time:
     return start.tz_convert(tz).time().replace(second=0, microsecond=0)
 
 
-def read_vendor_sheet(source, result, vendor: str | None = None) -> tuple[str, pd.DataFrame, list[str], list[str]]:
+ROUNDTRIP_MAX_UNCOMPRESSED_MB = 50.0  # a returned vendor sheet's parts in total; real ones are < 5 MB
+SHEET_COLUMNS = ("Site", "Shift", "Local date", "Local start", "Headcount")
+
+
+def roundtrip_limits(max_upload_mb: float):
+    """The caps on a returned workbook: the upload setting, and its parts inflated in total."""
+    from planning.inputs import Limits
+
+    return Limits.for_upload(max_upload_mb, max_uncompressed_mb=ROUNDTRIP_MAX_UNCOMPRESSED_MB)
+
+
+def _workbook_bytes(source, limits) -> bytes:
+    """The returned workbook's bytes, refused (``RoundTripError``) unless it passes the same
+    checks as every upload: size, content, and its parts' inflated size and ratios."""
+    from planning.inputs import ValidationReport, check_workbook_bytes
+
+    if isinstance(source, (bytes, bytearray)):
+        data = bytes(source)
+    elif isinstance(source, (str, Path)):
+        path = Path(source)
+        if path.stat().st_size > limits.max_file_mb * 1024 * 1024:
+            raise RoundTripError(f"the file is larger than {limits.max_file_mb:g} MB (the upload limit)")
+        data = path.read_bytes()
+    else:
+        data = source.read(int(limits.max_file_mb * 1024 * 1024) + 1)
+    report = ValidationReport()
+    if not check_workbook_bytes(data, "the returned file", limits, report):
+        raise RoundTripError("; ".join(p.message for p in report.errors))
+    return data
+
+
+def read_vendor_sheet(source, result, vendor: str | None = None, limits=None
+                      ) -> tuple[str, pd.DataFrame, list[str], list[str]]:
     """(vendor, returned rows ``site, shift, date_local, headcount, row``, problems, warnings).
 
     ``source``: a path, bytes or a binary file object holding the returned workbook (the
     full plan workbook or the vendor's own).  ``vendor``: which vendor's sheet to read;
-    default the only vendor sheet in the file.
+    default the only vendor sheet in the file.  ``limits``: default
+    ``roundtrip_limits(settings.max_upload_mb)``.  The sheet is streamed (read-only).
     """
+    from planning.inputs import excerpt
+
+    limits = limits or roundtrip_limits(result.operation.settings.max_upload_mb)
+    data = _workbook_bytes(source, limits)
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a non-workbook
+        raise RoundTripError(f"not an .xlsx workbook ({type(exc).__name__}: {excerpt(str(exc))})") from None
+    try:
+        return _read_sheet(book, result, vendor, excerpt)
+    except RoundTripError:
+        raise
+    except Exception as exc:  # malformed sheet XML surfaces while iterating
+        raise RoundTripError(f"the sheet cannot be read ({type(exc).__name__}: {excerpt(str(exc))}); save the "
+                             "workbook again from Excel") from None
+    finally:
+        book.close()
+
+
+def _read_sheet(book, result, vendor, excerpt):
     from planning.export.workbook import vendor_sheet_titles
 
-    if isinstance(source, (bytes, bytearray)):
-        source = io.BytesIO(source)
-    elif isinstance(source, (str, Path)):
-        source = Path(source)
-    try:
-        book = openpyxl.load_workbook(source, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a non-workbook
-        raise RoundTripError(f"not an .xlsx workbook ({type(exc).__name__}: {exc})") from None
     titles = vendor_sheet_titles(result)
     present = {v: t for v, t in titles.items() if t in book.sheetnames}
     if vendor is None:
@@ -108,42 +153,51 @@ def read_vendor_sheet(source, result, vendor: str | None = None) -> tuple[str, p
             raise RoundTripError(f"say which vendor's sheet to read (vendor sheets in the file: {found})")
         vendor = next(iter(present))
     if vendor not in present:
-        raise RoundTripError(f"the file has no sheet for vendor '{vendor}' (expected a sheet named "
-                             f"'{titles.get(vendor, vendor)}')")
+        raise RoundTripError(f"the file has no sheet for vendor '{excerpt(vendor)}' (expected a sheet named "
+                             f"'{excerpt(titles.get(vendor, vendor))}')")
     ws = book[present[vendor]]
     sites = {s for s, site in result.operation.sites.items() if site.vendor == vendor}
     templates = {(t.site, t.shift): t for t in result.operation.shifts}
     rows, problems, warnings = [], [], []
-    r, last = 1, ws.max_row
-    while r <= last:
-        header = [c.value for c in ws[r]]
-        if header and header[0] == "Site" and any(str(h or "").startswith("Headcount") for h in header):
-            col = {str(h).split(" (")[0].split(" [")[0]: j for j, h in enumerate(header) if h}
-            r += 1
-            while r <= last and ws.cell(r, 1).value not in (None, ""):
-                values = [c.value for c in ws[r]]
-                where = f"{ws.title}!row {r}"
-                site, shift = str(values[col["Site"]]), str(values[col["Shift"]])
-                day = _as_date(values[col["Local date"]])
-                heads = _whole(values[col["Headcount"]])
-                if site not in sites:
-                    problems.append(f"{where}: site '{site}' is not one of {vendor}'s sites")
-                elif (site, shift) not in templates:
-                    problems.append(f"{where}: site {site} has no shift '{shift}'")
-                elif day is None:
-                    problems.append(f"{where}: local date '{values[col['Local date']]}' is not a date")
-                elif heads is None:
-                    problems.append(f"{where}: headcount '{values[col['Headcount']]}' is not a whole "
-                                    "number of agents (0 or more)")
-                else:
-                    start = values[col["Local start"]]
-                    expected = _local_start(templates[(site, shift)], day, result.operation.sites[site].timezone)
-                    if isinstance(start, dt.time) and start.replace(second=0, microsecond=0) != expected:
-                        warnings.append(f"{where}: local start {start:%H:%M} differs from the shift's "
-                                        f"{expected:%H:%M}; only Headcount is read")
-                    rows.append({"site": site, "shift": shift, "date_local": day, "headcount": heads, "row": r})
-                r += 1
-        r += 1
+    col = None  # column positions of the current site block, None outside a block
+    for r, cells in enumerate(ws.iter_rows(values_only=True), start=1):
+        values = list(cells)
+        if col is None:
+            if values and values[0] == "Site" and any(str(h or "").startswith("Headcount") for h in values):
+                col = {str(h).split(" (")[0].split(" [")[0]: j for j, h in enumerate(values) if h}
+                missing = [c for c in SHEET_COLUMNS if c not in col]
+                if missing:
+                    problems.append(f"{ws.title}!row {r}: the block has no {', '.join(missing)} column; "
+                                    "send the sheet back with its columns as they were")
+                    col = None
+            continue
+        if not values or values[0] in (None, ""):
+            col = None
+            continue
+        values += [None] * (max(col.values()) + 1 - len(values))
+        where = f"{ws.title}!row {r}"
+        site, shift = str(values[col["Site"]]), str(values[col["Shift"]])
+        day = _as_date(values[col["Local date"]])
+        heads = _whole(values[col["Headcount"]])
+        if site not in sites:
+            problems.append(f"{where}: site '{excerpt(site)}' is not one of {vendor}'s sites")
+        elif (site, shift) not in templates:
+            problems.append(f"{where}: site {site} has no shift '{excerpt(shift)}'")
+        elif day is None:
+            problems.append(f"{where}: local date '{excerpt(values[col['Local date']])}' is not a date")
+        elif heads is None:
+            problems.append(f"{where}: headcount '{excerpt(values[col['Headcount']])}' is not a whole "
+                            "number of agents (0 or more)")
+        else:
+            start = values[col["Local start"]]
+            expected = _local_start(templates[(site, shift)], day, result.operation.sites[site].timezone)
+            if isinstance(start, dt.time) and start.replace(second=0, microsecond=0) != expected:
+                warnings.append(f"{where}: local start {start:%H:%M} differs from the shift's "
+                                f"{expected:%H:%M}; only Headcount is read")
+            rows.append({"site": site, "shift": shift, "date_local": day, "headcount": heads, "row": r})
+        if len(problems) > 200:
+            problems.append("... too many problems; stopped reading the sheet")
+            break
     frame = pd.DataFrame(rows, columns=[*KEY, "headcount", "row"])
     dup = frame[frame.duplicated(KEY, keep=False)]
     for key, g in dup.groupby(KEY):
@@ -216,11 +270,12 @@ def _pair_summary(before, after, hours: float) -> pd.DataFrame:
     return merged.reset_index()[["queue", "market", *cols]]
 
 
-def import_vendor_sheet(source, result, vendor: str | None = None, time_limit: float = 60.0) -> RoundTrip:
+def import_vendor_sheet(source, result, vendor: str | None = None, time_limit: float = 60.0,
+                        limits=None) -> RoundTrip:
     """Read the vendor's returned sheet and, when it reads cleanly, re-plan and check it."""
     from planning.shiftplan import simulate_plan
 
-    vendor, returned, problems, warnings = read_vendor_sheet(source, result, vendor)
+    vendor, returned, problems, warnings = read_vendor_sheet(source, result, vendor, limits)
     trip = RoundTrip(vendor, problems, warnings, cost_before=float(result.plan.cost))
     if problems:
         return trip

@@ -23,11 +23,11 @@ from pydantic import ValidationError
 from planning.domain import (SERVER_SETTINGS, Certification, Event, Market, Operation, Queue, Settings,
                              ShiftTemplate, Site, server_setting_ignored)
 from planning.inputs.schema import TABLES
-from planning.inputs.report import RawTable, ValidationReport, did_you_mean
+from planning.inputs.report import RawTable, ValidationReport, did_you_mean, excerpt
 from planning.inputs.validation import check_references, check_unique, parse_column, pydantic_problems
 from planning.inputs.volume_checks import check_volume
 from planning.inputs.reading import Limits
-from planning.inputs.sources import read_tables
+from planning.inputs.sources import read_tables, read_upload
 
 
 OBJECT_TABLES = {"queues": Queue, "markets": Market, "sites": Site, "certifications": Certification,
@@ -86,11 +86,11 @@ def _settings(raw: RawTable | None, report: ValidationReport) -> tuple[Settings,
             report.add(raw.file, raw.sheet, raw.rows[i], "key", server_setting_ignored(key), "warning")
             continue
         if key not in fields:
-            report.add(raw.file, raw.sheet, raw.rows[i], "key", f"unknown setting '{key}'"
+            report.add(raw.file, raw.sheet, raw.rows[i], "key", f"unknown setting '{excerpt(key)}'"
                        f"{did_you_mean(key, fields) or ';'} known settings: {', '.join(fields)}", "warning")
             continue
         if value == "":
-            report.add(raw.file, raw.sheet, raw.rows[i], "value", f"setting {key} has no value; the "
+            report.add(raw.file, raw.sheet, raw.rows[i], "value", f"setting {excerpt(key)} has no value; the "
                        f"default {fields[key].default!r} is used", "warning")
             continue
         values[key], row_of[key] = value, raw.rows[i]
@@ -102,7 +102,7 @@ def _settings(raw: RawTable | None, report: ValidationReport) -> tuple[Settings,
                 key = str(err["loc"][0]) if err.get("loc") else None
                 msg = str(err["msg"]).removeprefix("Value error, ")
                 report.add(raw.file, raw.sheet, row_of.get(key), "value",
-                           f"setting {key} = {values.get(key)!r}: {msg}")
+                           f"setting {key} = {excerpt(repr(values.get(key)))}: {excerpt(msg, 300)}")
                 values.pop(key, None)
     return Settings(), False
 
@@ -186,4 +186,24 @@ def load_operation(path: str | Path, limits: Limits | None = None) -> tuple[Oper
     operation = validate_tables(tables, report)
     if operation is not None:
         operation.source = str(path)
+    return operation, report
+
+
+def load_upload(name: str, data: bytes, principal, limits: Limits | None = None
+                ) -> tuple[Operation | None, ValidationReport]:
+    """Check, read and validate an uploaded .zip or .xlsx, entirely in memory.
+
+    ``principal`` must be allowed to "upload" (``planning.access.require`` raises
+    ``Forbidden`` otherwise).  ``limits``: ``Limits.for_upload(settings.max_upload_mb)``;
+    the upload's size, its members' and .csv.gz files' inflated size in total, and their
+    ratios are capped.  ``name`` is only quoted in messages; it never becomes a path.
+    """
+    from planning.access import require
+
+    require(principal, "upload")
+    report = ValidationReport()
+    tables = read_upload(name, data, limits or Limits.for_upload(Settings().max_upload_mb), report)
+    operation = validate_tables(tables, report) if tables else None
+    if operation is not None:
+        operation.source = "upload"
     return operation, report

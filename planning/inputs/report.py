@@ -19,8 +19,26 @@ import pandas as pd
 from planning.inputs.schema import Table
 
 MAX_ITEMISED = 20  # rows itemised per (file, column, kind of problem) before a summary
+EXCERPT_CHARS = 80  # at most this much of a user's value is quoted in a message
+MAX_MESSAGE_CHARS = 1000  # a message longer than this is cut (a backstop: quote with ``excerpt``)
+MAX_MATCH_CHARS = 100  # longer words get no "did you mean" (difflib is quadratic in length)
 
 _MISSING_WORDS = {"n/a", "na", "nan", "null", "none", "-", "--", "#n/a", "missing", "?"}
+
+
+def excerpt(value, limit: int = EXCERPT_CHARS) -> str:
+    """At most ``limit`` characters of a user's value for a message, with line breaks and
+    control characters made visible, and the full length when it was cut.
+
+    Every message that quotes user input (cells, headers, file and sheet names, keys)
+    goes through here, so a 50-million-character cell gives a one-line message.
+    """
+    text = value if isinstance(value, str) else str(value)
+    cut = len(text) > limit
+    head = text[:limit]
+    if not head.isprintable():
+        head = "".join(c if c.isprintable() else repr(c)[1:-1] for c in head)[:limit]
+    return f"{head}... ({len(text):,} characters)" if cut else head
 
 
 @dataclass(frozen=True)
@@ -56,8 +74,11 @@ class ValidationReport:
 
     def add(self, file: str, sheet: str | None, row: int | None, column: str | None,
             message: str, severity: str = "error") -> None:
-        self.problems.append(Problem(file, sheet, None if row is None else int(row), column,
-                                     message, severity))
+        if len(message) > MAX_MESSAGE_CHARS:
+            message = message[:MAX_MESSAGE_CHARS] + "... (message cut)"
+        self.problems.append(Problem(excerpt(file or ""), None if sheet is None else excerpt(sheet),
+                                     None if row is None else int(row),
+                                     None if column is None else excerpt(column), message, severity))
 
     @property
     def errors(self) -> list[Problem]:
@@ -136,6 +157,8 @@ class RawTable:
 
 
 def close_matches(word: str, candidates, n: int = 3) -> list[str]:
+    if len(str(word)) > MAX_MATCH_CHARS:
+        return []
     lowered = {str(c).lower(): str(c) for c in candidates}
     hits = difflib.get_close_matches(str(word).lower(), list(lowered), n=n, cutoff=0.6)
     return [lowered[h] for h in hits]
@@ -143,4 +166,4 @@ def close_matches(word: str, candidates, n: int = 3) -> list[str]:
 
 def did_you_mean(word: str, candidates) -> str:
     hits = close_matches(word, candidates)
-    return f"; did you mean {' or '.join(repr(h) for h in hits)}?" if hits else ""
+    return f"; did you mean {' or '.join(repr(excerpt(h)) for h in hits)}?" if hits else ""

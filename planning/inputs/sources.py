@@ -8,32 +8,50 @@ and their cached values used.
 """
 from __future__ import annotations
 
+import io
 import warnings
 import zipfile
-from pathlib import Path
+import zlib
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pandas as pd
 
 from planning.inputs.schema import TABLES, Table
-from planning.inputs.report import RawTable, ValidationReport, close_matches, did_you_mean
-from planning.inputs.reading import Limits, MB, _finish, _inflate_gzip, _sniff_binary, read_csv_bytes
+from planning.inputs.report import RawTable, ValidationReport, close_matches, did_you_mean, excerpt
+from planning.inputs.reading import (
+    MB,
+    Budget,
+    Limits,
+    _finish,
+    _inflate_gzip,
+    _sniff_binary,
+    is_gzip,
+    read_csv_bytes,
+    upload_too_large,
+)
 
 
 # ----------------------------------------------------------------------------- sources
-def _zip_directory_ok(zf: zipfile.ZipFile, file: str, limits: Limits, report: ValidationReport) -> bool:
-    """Sizes from the zip directory, before inflating anything."""
+def _zip_directory_ok(zf: zipfile.ZipFile, file: str, limits: Limits, report: ValidationReport,
+                      budget: Budget | None = None) -> bool:
+    """Sizes from the zip directory, before inflating anything; charges ``budget``."""
+    budget = budget or Budget(limits)
     infos = zf.infolist()
+    if len(infos) > limits.max_members:
+        report.add(file, None, None, None, f"holds {len(infos):,} files (limit {limits.max_members}); zip only "
+                   "the inputs folder")
+        return False
     total = sum(i.file_size for i in infos)
     ok = True
-    if total > limits.max_uncompressed_mb * MB:
+    if not budget.charge(total):
         report.add(file, None, None, None, f"inflates to {total / MB:,.0f} MB, above the "
-                   f"{limits.max_uncompressed_mb:g} MB limit; split the data or raise the limit")
+                   f"{limits.max_uncompressed_mb:g} MB limit for one upload; split the data or raise the limit")
         ok = False
     for info in infos:
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > limits.ratio_check_above_mb * MB and ratio > limits.max_compression_ratio:
-            report.add(file, None, None, None, f"part '{info.filename}' inflates {ratio:,.0f} times "
+            report.add(file, None, None, None, f"part '{excerpt(info.filename)}' inflates {ratio:,.0f} times "
                        f"(limit {limits.max_compression_ratio:g}): a zip bomb? refused without opening it")
             ok = False
     return ok
@@ -42,26 +60,45 @@ def _zip_directory_ok(zf: zipfile.ZipFile, file: str, limits: Limits, report: Va
 def _folder_tables(folder: Path, limits: Limits, report: ValidationReport) -> dict[str, RawTable]:
     names = {p.name: p for p in folder.iterdir() if p.is_file()}
     return _named_tables(names, lambda p: p.read_bytes(), lambda p: p.stat().st_size, folder.name,
-                         limits, report)
+                         limits, report, Budget(limits))
 
 
-def _zip_tables(path: Path, limits: Limits, report: ValidationReport) -> dict[str, RawTable]:
-    file = path.name
+def _zip_tables(source, file: str, limits: Limits, report: ValidationReport,
+                budget: Budget | None = None) -> dict[str, RawTable]:
+    """Tables from a zip (a path or a binary file object), read in memory: member names are
+    only looked up, never used as paths."""
+    budget = budget or Budget(limits)
     try:
-        zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
+        zf = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError, ValueError):
         report.add(file, None, None, None, "is not a valid zip file (damaged or truncated)")
         return {}
     with zf:
-        if not _zip_directory_ok(zf, file, limits, report):
+        if not _zip_directory_ok(zf, file, limits, report, budget):
             return {}
-        members = {Path(i.filename).name: i for i in zf.infolist()
-                   if not i.is_dir() and not i.filename.startswith("__MACOSX")}
-        return _named_tables(members, zf.read, lambda i: i.file_size, file, limits, report)
+        members: dict[str, zipfile.ZipInfo] = {}
+        for info in zf.infolist():
+            path = PurePosixPath(info.filename.replace("\\", "/"))
+            if info.is_dir() or not path.parts or path.parts[0] == "__MACOSX" or path.name.startswith("."):
+                continue
+            if path.name in members:
+                report.add(file, None, None, None, f"holds two files named {excerpt(path.name)} "
+                           f"('{excerpt(members[path.name].filename)}' and '{excerpt(info.filename)}'); "
+                           "zip one inputs folder")
+                return {}
+            members[path.name] = info
+        try:
+            return _named_tables(members, zf.read, lambda i: i.file_size, file, limits, report, budget,
+                                 charged=True)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+            report.add(file, None, None, None, f"a file in the zip cannot be unpacked ({type(exc).__name__}: "
+                       f"{excerpt(str(exc))}); re-create the zip without a password")
+            return {}
 
 
 def _named_tables(names: dict, read, size, container: str, limits: Limits,
-                  report: ValidationReport) -> dict[str, RawTable]:
+                  report: ValidationReport, budget: Budget, charged: bool = False) -> dict[str, RawTable]:
+    """``charged``: the members' sizes were already charged to ``budget`` (a zip directory)."""
     tables: dict[str, RawTable] = {}
     used = set()
     for table in TABLES.values():
@@ -72,7 +109,7 @@ def _named_tables(names: dict, read, size, container: str, limits: Limits,
                                                                           table.name + "s")]
                 taken = {f"{t}.csv" for t in TABLES} | {f"{t}.csv.gz" for t in TABLES}
                 near += [n for n in close_matches(f"{table.name}.csv", set(names) - taken) if n not in near]
-                hint = (f"; found {', '.join(near)} - rename it to {table.name}.csv (or .csv.gz, UTF-8)"
+                hint = (f"; found {', '.join(map(excerpt, near[:5]))} - rename it to {table.name}.csv (or .csv.gz, UTF-8)"
                         if near else "")
                 report.add(f"{table.name}.csv", None, None, None, f"required file {table.name}.csv is "
                            f"missing from {container} ({table.description}){hint}")
@@ -87,10 +124,13 @@ def _named_tables(names: dict, read, size, container: str, limits: Limits,
             continue
         data = read(names[name])
         if name.endswith(".gz"):
-            data = _inflate_gzip(data, name, limits, report)
+            data = _inflate_gzip(data, name, limits, report, budget)
             if data is None:
                 continue
-        raw = read_csv_bytes(data, table, name, report)
+        elif not charged and not budget.charge(len(data)):
+            report.add(name, None, None, None, budget.over_message(limits))
+            continue
+        raw = read_csv_bytes(data, table, name, report, limits)
         if raw is not None:
             tables[table.name] = raw
     for name in sorted(set(names) - used):
@@ -99,7 +139,7 @@ def _named_tables(names: dict, read, size, container: str, limits: Limits,
         hint = " (legacy .xls: save as .xlsx)" if name.lower().endswith(".xls") else ""
         if name.lower().endswith((".xlsx", ".xlsm")):
             hint = " (to load a workbook, pass the .xlsx itself instead of the folder)"
-        report.add(name, None, None, None, f"file is not one of the input tables and is ignored{hint}",
+        report.add(excerpt(name), None, None, None, f"file is not one of the input tables and is ignored{hint}",
                    "warning")
     return tables
 
@@ -118,28 +158,29 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def _workbook_tables(path: Path, limits: Limits, report: ValidationReport) -> dict[str, RawTable]:
+def _workbook_tables(data: bytes, file: str, limits: Limits, report: ValidationReport,
+                     budget: Budget | None = None, macro_name: bool = False) -> dict[str, RawTable]:
+    """Tables from the bytes of an .xlsx workbook (read in memory, never run)."""
     import openpyxl
 
-    file = path.name
-    head = path.open("rb").read(8)
+    head = data[:8]
     if head[:4] == b"\xd0\xcf\x11\xe0":
         report.add(file, None, None, None, "is a legacy Excel .xls file (or a password-protected "
                    "workbook); open it in Excel and save it as .xlsx without a password")
         return {}
     if head[:4] != b"PK\x03\x04":
-        sample = path.open("rb").read(4096)
+        sample = data[:4096]
         looks_csv = _sniff_binary(sample) is None and (b"," in sample or b";" in sample)
         report.add(file, None, None, None, "is a CSV text file renamed .xlsx; give it back its .csv "
                    "name and put the tables in one folder" if looks_csv else
                    "is not an .xlsx workbook; save it from Excel as .xlsx")
         return {}
-    if path.stat().st_size > limits.max_file_mb * MB:
+    if len(data) > limits.max_file_mb * MB:
         report.add(file, None, None, None, f"is larger than {limits.max_file_mb:g} MB (the limit)")
         return {}
     try:
-        with zipfile.ZipFile(path) as zf:
-            if not _zip_directory_ok(zf, file, limits, report):
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            if not _zip_directory_ok(zf, file, limits, report, budget):
                 return {}
             parts = set(zf.namelist())
     except zipfile.BadZipFile:
@@ -148,13 +189,13 @@ def _workbook_tables(path: Path, limits: Limits, report: ValidationReport) -> di
     if "xl/workbook.xml" not in parts:
         report.add(file, None, None, None, "is a zip file but not an Excel workbook (no xl/workbook.xml)")
         return {}
-    if any(p.lower().endswith("vbaproject.bin") for p in parts) or path.suffix.lower() == ".xlsm":
+    if any(p.lower().endswith("vbaproject.bin") for p in parts) or macro_name:
         report.add(file, None, None, None, "contains macros (vbaProject.bin); they are never run - only "
                    "the stored cell values are read", "warning")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types on malformed parts
         report.add(file, None, None, None, f"cannot be opened as a workbook ({type(exc).__name__}); "
                    "save it again from Excel as .xlsx")
@@ -169,16 +210,16 @@ def _workbook_tables(path: Path, limits: Limits, report: ValidationReport) -> di
                 if table.required:
                     hint = did_you_mean(table.name, book.sheetnames)
                     report.add(file, table.name, None, None, f"required sheet '{table.name}' is missing "
-                               f"(sheets found: {', '.join(book.sheetnames)}){hint or ';'} name the sheet "
+                               f"(sheets found: {excerpt(', '.join(book.sheetnames), 200)}){hint or ';'} name the sheet "
                                f"'{table.name}' ({table.description})")
                 continue
             used.add(sheet)
-            raw = _sheet_table(path, book, sheet, table, report)
+            raw = _sheet_table(data, file, book, sheet, table, report)
             if raw is not None:
                 tables[table.name] = raw
         for sheet in book.sheetnames:
             if sheet not in used and sheet.strip().lower() not in ("instructions", "readme"):
-                report.add(file, sheet, None, None, f"sheet '{sheet}' is not one of the input tables and "
+                report.add(file, sheet, None, None, f"sheet '{excerpt(sheet)}' is not one of the input tables and "
                            "is ignored", "warning")
     except Exception as exc:  # malformed sheet XML surfaces while iterating
         report.add(file, None, None, None, f"a sheet cannot be read ({type(exc).__name__}); save the "
@@ -188,8 +229,8 @@ def _workbook_tables(path: Path, limits: Limits, report: ValidationReport) -> di
     return tables
 
 
-def _sheet_table(path: Path, book, sheet: str, table: Table, report: ValidationReport) -> RawTable | None:
-    file = path.name
+def _sheet_table(data: bytes, file: str, book, sheet: str, table: Table,
+                 report: ValidationReport) -> RawTable | None:
     rows, numbers, formulas = [], [], []
     for cells in book[sheet].iter_rows():
         values = []
@@ -201,7 +242,7 @@ def _sheet_table(path: Path, book, sheet: str, table: Table, report: ValidationR
             rows.append(values)
             numbers.append(cells[0].row if cells and hasattr(cells[0], "row") else len(rows))
     if formulas:
-        cached = _cached_values(path, sheet)
+        cached = _cached_values(data, sheet)
         missing = 0
         for r, c in formulas:
             value = cached.get((numbers[r], c + 1))
@@ -229,12 +270,12 @@ def _sheet_table(path: Path, book, sheet: str, table: Table, report: ValidationR
     return _finish(RawTable(table, file, sheet, frame, np.array(numbers[1:], dtype=int)), report, header)
 
 
-def _cached_values(path: Path, sheet: str) -> dict[tuple[int, int], object]:
+def _cached_values(data: bytes, sheet: str) -> dict[tuple[int, int], object]:
     import openpyxl
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         return {(cell.row, cell.column): cell.value for cells in book[sheet].iter_rows()
                 for cell in cells if getattr(cell, "value", None) is not None and hasattr(cell, "row")}
@@ -251,7 +292,11 @@ def read_tables(path: str | Path, limits: Limits, report: ValidationReport) -> d
         return _folder_tables(path, limits, report)
     suffix = "".join(path.suffixes[-2:]).lower() if path.name.lower().endswith(".csv.gz") else path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _workbook_tables(path, limits, report)
+        if path.stat().st_size > limits.max_file_mb * MB:
+            report.add(path.name, None, None, None, f"is larger than {limits.max_file_mb:g} MB (the limit)")
+            return {}
+        return _workbook_tables(path.read_bytes(), path.name, limits, report, Budget(limits),
+                                macro_name=suffix == ".xlsm")
     if suffix == ".xls":
         report.add(path.name, None, None, None, "legacy .xls workbooks are not read; open it in Excel "
                    "and save it as .xlsx")
@@ -260,10 +305,75 @@ def read_tables(path: str | Path, limits: Limits, report: ValidationReport) -> d
         if path.stat().st_size > limits.max_file_mb * MB:
             report.add(path.name, None, None, None, f"is larger than {limits.max_file_mb:g} MB (the limit)")
             return {}
-        return _zip_tables(path, limits, report)
+        return _zip_tables(path, path.name, limits, report)
     if suffix in (".csv", ".csv.gz"):
         report.add(path.name, None, None, None, "is a single table; pass the folder that holds all the "
                    "CSV files (queues, markets, sites, certifications, shifts, volume ...)")
         return {}
     report.add(path.name, None, None, None, "is not a folder, .xlsx workbook or .zip of CSV files")
     return {}
+
+
+# ----------------------------------------------------------------------------- uploads
+def sniff(data: bytes) -> str:
+    """What the bytes are, by content: 'xlsx', 'zip', 'xls', 'gzip', 'empty', 'text' or 'binary'."""
+    if not data:
+        return "empty"
+    if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                names = set(zf.namelist())
+        except (zipfile.BadZipFile, ValueError):
+            return "binary"
+        return "xlsx" if "xl/workbook.xml" in names or "[Content_Types].xml" in names else "zip"
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return "xls"
+    if is_gzip(data):
+        return "gzip"
+    if b"\x00" in data[:4096]:
+        return "binary"
+    return "text"
+
+
+def read_upload(name: str, data: bytes, limits: Limits, report: ValidationReport) -> dict[str, RawTable]:
+    """The input tables of an uploaded .zip or .xlsx, parsed from memory.
+
+    ``name`` is the browser's file name: it is only quoted in messages (shortened), never
+    used as a path, and never decides the type - the bytes do.
+    """
+    file = excerpt(PurePosixPath(str(name).replace("\\", "/")).name or "upload")
+    if upload_too_large(data, file, limits, report):
+        return {}
+    kind = sniff(data)
+    budget = Budget(limits)
+    if kind == "xlsx":
+        return _workbook_tables(data, file, limits, report, budget, macro_name=file.lower().endswith(".xlsm"))
+    if kind == "zip":
+        return _zip_tables(io.BytesIO(data), file, limits, report, budget)
+    suffix = file.lower().rsplit(".", 1)[-1] if "." in file else ""
+    message = {
+        "empty": "the file is empty; upload the inputs folder as a .zip or an .xlsx workbook",
+        "xls": "this is a legacy Excel 97-2003 (.xls) file; open it in Excel and save it as .xlsx (Excel "
+               "Workbook), then upload that",
+        "gzip": "this is one gzip-compressed file; zip the whole inputs folder (volume.csv.gz may be inside "
+                "the zip) or upload an .xlsx workbook",
+        "text": f"this file contains {'CSV text' if b',' in data[:4096] else 'plain text'}, not an Excel "
+                f"workbook or a zip, whatever its name (.{excerpt(suffix, 10)}); upload the whole inputs folder "
+                "as a .zip, or an .xlsx workbook",
+    }.get(kind, "this is not a zip or an .xlsx workbook (unrecognised content); upload the inputs folder as a "
+                "zip or an .xlsx workbook")
+    report.add(file, None, None, None, message)
+    return {}
+
+
+def check_workbook_bytes(data: bytes, file: str, limits: Limits, report: ValidationReport) -> bool:
+    """Before openpyxl opens an uploaded workbook: its size, that it is a zip, and its parts'
+    inflated size (in total) and ratios from the zip directory. False with problems reported."""
+    if upload_too_large(data, file, limits, report):
+        return False
+    if sniff(data) != "xlsx":
+        report.add(file, None, None, None, "is not an .xlsx workbook (by its content); send back the "
+                   "workbook as saved by Excel")
+        return False
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return _zip_directory_ok(zf, file, limits, report)

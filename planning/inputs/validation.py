@@ -17,10 +17,12 @@ from pydantic import ValidationError
 
 from planning.inputs.report import (
     _MISSING_WORDS,
+    MAX_ITEMISED,
     RawTable,
     ValidationReport,
     close_matches,
     did_you_mean,
+    excerpt,
 )
 from planning.inputs.schema import Column
 
@@ -39,6 +41,8 @@ def _factorize(series: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 def _number_problem(text: str, kind: str) -> str:
     low = text.lower()
+    if len(text) > 40:  # no pattern below fits a long cell; quote only its start
+        return f"'{excerpt(text)}' is not a number; enter a plain number such as 12.5"
     if text == "":
         return "missing value; enter a number"
     if text.endswith("%"):
@@ -61,15 +65,15 @@ def parse_number(raw: RawTable, col: Column, report: ValidationReport) -> tuple[
     messages: dict[int, str] = {}
     for k in np.flatnonzero(~np.isfinite(values) & ~blank):
         text = uniques[k]
-        messages[k] = (f"'{text}' is infinite; enter a finite number" if np.isinf(values[k])
+        messages[k] = (f"'{excerpt(text)}' is infinite; enter a finite number" if np.isinf(values[k])
                        else _number_problem(text, col.kind))
     finite = np.isfinite(values)
     if col.kind == "int":
         for k in np.flatnonzero(finite & (np.mod(np.where(finite, values, 0), 1) != 0)):
-            messages[k] = f"{uniques[k]} is not a whole number; enter an integer such as 12"
+            messages[k] = f"{excerpt(uniques[k])} is not a whole number; enter an integer such as 12"
     if col.kind == "share":
         for k in np.flatnonzero(np.isfinite(values) & ((values < 0) | (values > 1))):
-            messages[k] = (f"{uniques[k]} is outside 0-1; shares are fractions "
+            messages[k] = (f"{excerpt(uniques[k])} is outside 0-1; shares are fractions "
                            f"(write 0.3 for 30%)")
     if col.required:
         for k in np.flatnonzero(blank):
@@ -109,7 +113,7 @@ def _parse_each(raw: RawTable, col: Column, report: ValidationReport,
 def _time(text: str) -> dt.time:
     match = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", text)
     if not match or int(match[1]) > 23 or int(match[2]) > 59 or int(match[3] or 0) > 59:
-        raise ValueError(f"'{text}' is not a time of day; write HH:MM between 00:00 and 23:59, e.g. 07:30")
+        raise ValueError(f"'{excerpt(text)}' is not a time of day; write HH:MM between 00:00 and 23:59, e.g. 07:30")
     return dt.time(int(match[1]), int(match[2]), int(match[3] or 0))
 
 
@@ -119,7 +123,7 @@ def _bool(text: str) -> bool:
         return True
     if low in ("false", "no", "n", "0", "f"):
         return False
-    raise ValueError(f"'{text}' is not true/false; write true or false")
+    raise ValueError(f"'{excerpt(text)}' is not true/false; write true or false")
 
 
 def _zone(text: str) -> str:
@@ -127,7 +131,7 @@ def _zone(text: str) -> str:
         ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         hint = did_you_mean(text, _zone_names())
-        raise ValueError(f"'{text}' is not an IANA time zone" + (hint or "; use a name such as "
+        raise ValueError(f"'{excerpt(text)}' is not an IANA time zone" + (hint or "; use a name such as "
                          "'Europe/Dublin' or 'Asia/Kolkata' (abbreviations like IST are ambiguous)")) from None
     return text
 
@@ -136,7 +140,7 @@ def _choice(options: list[str]) -> Callable[[str], str]:
     def convert(text: str) -> str:
         if text.lower() in options:
             return text.lower()
-        raise ValueError(f"'{text}' is not one of {', '.join(options)}")
+        raise ValueError(f"'{excerpt(text)}' is not one of {', '.join(options)}")
     return convert
 
 
@@ -169,12 +173,12 @@ def parse_timestamps(raw: RawTable, col: Column, report: ValidationReport
             if col.required:
                 messages[k] = f"missing value; {col.name} is required ({col.description})"
         elif matches[k] is None:
-            messages[k] = f"'{text}' is not an ISO-8601 timestamp; write it like {example}"
+            messages[k] = f"'{excerpt(text)}' is not an ISO-8601 timestamp; write it like {example}"
         elif not matches[k][1]:
-            messages[k] = (f"'{text}' has no UTC offset; add Z for UTC or the offset, e.g. "
+            messages[k] = (f"'{excerpt(text)}' has no UTC offset; add Z for UTC or the offset, e.g. "
                            f"{example} or 2026-01-05T09:30:00+01:00")
         elif parsed_ns[k] == NAT:
-            messages[k] = f"'{text}' is not a real date and time; write it like {example}"
+            messages[k] = f"'{excerpt(text)}' is not a real date and time; write it like {example}"
     raw.flag_values(report, col.name, codes, messages)
     bad_unique = np.zeros(len(uniques), dtype=bool)
     bad_unique[list(messages)] = True
@@ -203,43 +207,63 @@ def parse_column(raw: RawTable, col: Column, report: ValidationReport) -> tuple[
 
 
 def check_columns(raw: RawTable, report: ValidationReport, header: list[str]) -> None:
-    """Missing, renamed, duplicated and unknown columns; renames by case/space are fixed."""
+    """Missing, renamed, duplicated and unknown columns; renames by case/space are fixed.
+
+    Linear in the number of columns (a hostile header may have millions): sets for
+    membership, and repeated problems itemised ``MAX_ITEMISED`` times, then counted.
+    """
     table, where = raw.table, (raw.file, raw.sheet)
     seen: dict[str, int] = {}
+    repeated = []
     for position, name in enumerate(header, start=1):
         if name in seen and name:
-            report.add(*where, 1, name, f"column '{name}' appears twice (columns {seen[name]} and "
-                       f"{position}); keep one")
+            repeated.append((name, seen[name], position))
         seen.setdefault(name, position)
+    for name, first, position in repeated[:MAX_ITEMISED]:
+        report.add(*where, 1, name, f"column '{excerpt(name)}' appears twice (columns {first} and "
+                   f"{position}); keep one")
+    if len(repeated) > MAX_ITEMISED:
+        report.add(*where, 1, None, f"... and {len(repeated) - MAX_ITEMISED:,} more repeated column names")
     expected = table.column_names
-    renames = {}
+    wanted = set(expected)
+    present = set(map(str, raw.frame.columns))
+    renames: dict = {}
     for name in list(raw.frame.columns):
-        if name in expected:
+        if name in wanted or len(str(name)) > 100:
             continue
         canonical = re.sub(r"[\s\-]+", "_", str(name).strip().lower())
-        if canonical in expected and canonical not in raw.frame.columns and canonical not in renames.values():
+        if canonical in wanted and canonical not in present and canonical not in renames.values():
             renames[name] = canonical
-            report.add(*where, 1, str(name), f"column '{name}' read as '{canonical}'; name it "
+            report.add(*where, 1, str(name), f"column '{excerpt(name)}' read as '{canonical}'; name it "
                        f"'{canonical}' exactly", "warning")
-    raw.frame = raw.frame.rename(columns=renames)
-    found = [c for c in raw.frame.columns]
-    unknown = [c for c in found if c not in expected]
-    for name in table.required_columns:
-        if name not in found:
-            hints = close_matches(name, unknown)
-            hint = (f"; found '{hints[0]}' - rename it to '{name}'" if hints
-                    else f"; columns found: {', '.join(map(str, found)) or 'none'}")
-            report.add(*where, 1, name, f"required column '{name}' is missing ({table.description} "
-                       f"Expected columns: {', '.join(expected)}){hint}")
-    for name in unknown:
-        if str(name).startswith("Unnamed:") or str(name) == "":
-            if (raw.frame[name] != "").any():
-                report.add(*where, 1, None, "a column has values but no header; give it a name "
-                           "from the format or delete it", "warning")
-            continue
-        if not any(name in close_matches(req, [name]) for req in table.required_columns if req not in found):
-            report.add(*where, 1, str(name), f"column '{name}' is not part of the {table.name} table "
-                       f"and is ignored{did_you_mean(name, expected)}", "warning")
+    if renames:
+        raw.frame = raw.frame.rename(columns=renames)
+    found = list(raw.frame.columns)
+    found_set = set(found)
+    unknown = [c for c in found if c not in wanted]
+    unnamed = [c for c in unknown if str(c).startswith("Unnamed:") or str(c) == ""]
+    named_unknown = [c for c in unknown if not (str(c).startswith("Unnamed:") or str(c) == "")]
+    candidates = named_unknown[:1000]  # enough for a hint; difflib over millions is not
+    missing = [name for name in table.required_columns if name not in found_set]
+    for name in missing:
+        hints = close_matches(name, candidates)
+        listing = ", ".join(map(str, found[:30])) + (f", ... ({len(found):,} columns)" if len(found) > 30 else "")
+        hint = (f"; found '{excerpt(hints[0])}' - rename it to '{name}'" if hints
+                else f"; columns found: {excerpt(listing, 400) or 'none'}")
+        report.add(*where, 1, name, f"required column '{name}' is missing ({table.description} "
+                   f"Expected columns: {', '.join(expected)}){hint}")
+    blank_with_values = unnamed[:MAX_ITEMISED + 1]
+    if any((raw.frame[c] != "").any() for c in blank_with_values):
+        report.add(*where, 1, None, "a column has values but no header; give it a name "
+                   "from the format or delete it", "warning")
+    hinted = {h for req in missing for h in close_matches(req, candidates)}
+    ignored = [c for c in named_unknown if c not in hinted]
+    for name in ignored[:MAX_ITEMISED]:
+        report.add(*where, 1, str(name), f"column '{excerpt(name)}' is not part of the {table.name} table "
+                   f"and is ignored{did_you_mean(name, expected)}", "warning")
+    if len(ignored) > MAX_ITEMISED:
+        report.add(*where, 1, None, f"... and {len(ignored) - MAX_ITEMISED:,} more columns that are not part "
+                   f"of the {table.name} table (ignored); its columns are {', '.join(expected)}", "warning")
 
 
 def check_unique(raw: RawTable, keys: list[str], report: ValidationReport, what: str,
@@ -254,7 +278,7 @@ def check_unique(raw: RawTable, keys: list[str], report: ValidationReport, what:
     for i, key in enumerate(map(tuple, key_frame.to_numpy())):
         first_row.setdefault(key, raw.rows[i])
     raw.flag(report, keys[-1], duplicated, lambda i: (
-        f"{what} {' / '.join(key_frame.iloc[i])} appears again (first on row "
+        f"{what} {' / '.join(excerpt(v) for v in key_frame.iloc[i])} appears again (first on row "
         f"{first_row[tuple(key_frame.iloc[i])]}); keep one row per {what}"), severity)
 
 
@@ -274,9 +298,9 @@ def pydantic_problems(exc: ValidationError, raw: RawTable, i: int, report: Valid
         name = str(err["loc"][0]) if err.get("loc") else None
         template = _PYDANTIC_WORDS.get(err["type"])
         if name and template:
-            message = f"{name} {template.format(**err.get('ctx', {}))} (got {err.get('input')!r})"
+            message = f"{name} {template.format(**err.get('ctx', {}))} (got {excerpt(repr(err.get('input')))})"
         else:
-            message = str(err["msg"]).removeprefix("Value error, ")
+            message = excerpt(str(err["msg"]).removeprefix("Value error, "), 300)
             if name:
                 message = f"{name}: {message}"
         if name is None:  # object-level rule: the column it names first (not the row's id)
@@ -307,7 +331,7 @@ def check_references(raw: RawTable, column: str, values: np.ndarray, usable: np.
         value = uniques[k]
         count = f" ({len(rows):,} rows, first here)" if len(rows) > 1 else ""
         report.add(raw.file, raw.sheet, raw.rows[rows[0]], column,
-                   f"{column} '{value}' is not in the {target} table{count}" +
+                   f"{column} '{excerpt(value)}' is not in the {target} table{count}" +
                    (f"{hint} Otherwise add it to {target}" if (hint := did_you_mean(value, known))
                     else f"; add it to {target} or fix the id"))
     return unknown

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planning.inputs.report import MAX_ITEMISED, RawTable, ValidationReport
+from planning.inputs.report import MAX_ITEMISED, RawTable, ValidationReport, excerpt
 from planning.inputs.validation import check_references, ns_to_index, parse_column, parse_number, parse_timestamps
 
 MAX_GAPS_ITEMISED = 50  # gap spans itemised per volume file
@@ -90,7 +90,7 @@ def check_volume(raw: RawTable, report: ValidationReport, interval_minutes: int 
 
     off_grid = keyed & (np.mod(ns, step) != 0)
     raw.flag(report, "timestamp", off_grid, lambda i: (
-        f"'{raw.cell('timestamp', i)}' ({_iso(ns[i])}) is not on the {interval_minutes}-minute "
+        f"'{excerpt(raw.cell('timestamp', i))}' ({_iso(ns[i])}) is not on the {interval_minutes}-minute "
         f"interval grid; timestamps are interval starts at multiples of {interval_minutes} minutes "
         "past the hour, UTC"))
     on_grid = keyed & ~off_grid

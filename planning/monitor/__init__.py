@@ -7,7 +7,7 @@ the HiGHS solver child, does not pull in the rest):
 from planning._lazy import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {
-    "actuals": ["ActualsError", "KPI_FORMULAS", "REFERENCE_OCCUPANCY", "load_actuals", "open_alerts",
+    "actuals": ["ActualsError", "KPI_FORMULAS", "REFERENCE_OCCUPANCY", "load_actuals", "load_actuals_upload", "open_alerts",
         "run_monitor", "validate_actuals"],
     "alerts": ["cusum", "find_alerts", "runs"],
     "intraday": ["CREDIBILITY_ITEMS"],

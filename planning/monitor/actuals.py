@@ -17,7 +17,6 @@ needs (see :func:`reference_agents`).
 """
 from __future__ import annotations
 
-import gzip
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,29 +64,40 @@ class ActualsError(ValueError):
 
 
 # ------------------------------------------------------------------ loading
-def read_actuals_table(path: str | Path, report: ValidationReport) -> RawTable | None:
-    """The ``actuals`` CSV (or .csv.gz) as a RawTable, or None with problems in ``report``."""
-    from planning.inputs import read_csv_bytes
+def read_actuals_table(path, report: ValidationReport, limits=None) -> RawTable | None:
+    """The ``actuals`` CSV (or .csv.gz) as a RawTable, or None with problems in ``report``.
 
-    path = Path(path)
-    if path.is_dir():
-        options = [path / n for n in ("actuals.csv", "actuals.csv.gz") if (path / n).exists()]
-        if not options:
-            report.add("actuals.csv", None, None, None, f"no actuals.csv or actuals.csv.gz in {path.name}")
-            return None
-        path = options[0]
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        report.add(path.name, None, None, None, f"cannot be read ({exc.strerror or exc})")
-        return None
-    if path.name.endswith(".gz"):
+    ``path``: a file, a folder holding ``actuals.csv(.gz)``, or an upload ``(name, bytes)``.
+    Every way in goes through :func:`planning.inputs.inflate_upload`: size, inflated size
+    and ratio capped (``limits``, default ``Limits()``), gzip told by the bytes.
+    """
+    from planning.inputs import Limits, excerpt, inflate_upload, read_csv_bytes
+
+    limits = limits or Limits()
+    if isinstance(path, tuple):
+        name, data = path
+        name = excerpt(Path(str(name).replace("\\", "/")).name or "actuals.csv")
+    else:
+        path = Path(path)
+        if path.is_dir():
+            options = [path / n for n in ("actuals.csv", "actuals.csv.gz") if (path / n).exists()]
+            if not options:
+                report.add("actuals.csv", None, None, None, f"no actuals.csv or actuals.csv.gz in {path.name}")
+                return None
+            path = options[0]
+        name = path.name
         try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError):
-            report.add(path.name, None, None, None, "is not a valid gzip file (damaged or truncated)")
+            if path.stat().st_size > limits.max_file_mb * 1024 * 1024:
+                report.add(name, None, None, None, f"is larger than {limits.max_file_mb:g} MB (the limit)")
+                return None
+            data = path.read_bytes()
+        except OSError as exc:
+            report.add(name, None, None, None, f"cannot be read ({exc.strerror or exc})")
             return None
-    return read_csv_bytes(data, TABLES["actuals"], path.name, report)
+    data = inflate_upload(name, data, limits, report)
+    if data is None:
+        return None
+    return read_csv_bytes(data, TABLES["actuals"], name, report, limits)
 
 
 def validate_actuals(raw: RawTable, op: Operation, report: ValidationReport) -> pd.DataFrame | None:
@@ -126,10 +136,27 @@ def validate_actuals(raw: RawTable, op: Operation, report: ValidationReport) -> 
     return frame.reset_index(drop=True)
 
 
-def load_actuals(path: str | Path, op: Operation) -> tuple[pd.DataFrame | None, ValidationReport]:
+def load_actuals(path: str | Path, op: Operation, limits=None) -> tuple[pd.DataFrame | None, ValidationReport]:
     """Read and validate actuals (a CSV/.csv.gz file or a folder holding one)."""
     report = ValidationReport()
-    raw = read_actuals_table(path, report)
+    raw = read_actuals_table(path, report, limits)
+    return (validate_actuals(raw, op, report) if raw is not None else None), report
+
+
+def load_actuals_upload(name: str, data: bytes, op: Operation, principal,
+                        limits=None) -> tuple[pd.DataFrame | None, ValidationReport]:
+    """Uploaded actuals, read from memory (the name never becomes a path).
+
+    ``principal`` must be allowed to "upload" (``planning.access.require`` raises
+    ``Forbidden``); ``limits`` default to ``Limits.for_upload(op.settings.max_upload_mb)``.
+    """
+    from planning.access import require
+    from planning.inputs import Limits
+
+    require(principal, "upload")
+    limits = limits or Limits.for_upload(op.settings.max_upload_mb)
+    report = ValidationReport()
+    raw = read_actuals_table((name, data), report, limits)
     return (validate_actuals(raw, op, report) if raw is not None else None), report
 
 

@@ -30,23 +30,27 @@ def test_sniff_by_content_not_name():
 
 
 def test_size_limit_message():
-    problems = uploads.check_upload("big.zip", b"PK\x03\x04" + b"\0" * 2_000_000, max_mb=1)
-    assert "above the 1 MB limit" in problems[0].message
+    from planning.inputs import Limits, ValidationReport, read_upload
+
+    report = ValidationReport()
+    assert read_upload("big.zip", b"PK\x03\x04" + b"\0" * 2_000_000, Limits.for_upload(1), report) == {}
+    assert "above the 1 MB upload limit" in report.errors[0].message
 
 
-def test_zip_path_traversal_refused(tmp_path):
-    out, problems = uploads.extract_inputs_zip(_zip({"../evil.csv": b"x"}), tmp_path)
-    assert out is None and "unsafe path" in problems[0].message
-    assert not (tmp_path.parent / "evil.csv").exists()
+def test_upload_limit_follows_the_setting_but_never_exceeds_the_ceiling():
+    from planning.domain import Settings
+
+    assert uploads.upload_limit_mb(Settings(max_upload_mb=5)) == 5
+    assert uploads.upload_limit_mb(Settings(max_upload_mb=500)) == uploads.MAX_UPLOAD_MB
+    assert uploads.upload_limits(Settings(max_upload_mb=5)).max_file_mb == 5
 
 
-def test_zip_single_folder_extracted(tmp_path):
-    out, problems = uploads.extract_inputs_zip(
-        _zip({"ops/queues.csv": b"a", "ops/volume.csv.gz": b"b", "__MACOSX/ops/._x.csv": b"", "ops/notes.txt": b""}),
-        tmp_path)
-    assert not problems and sorted(p.name for p in out.iterdir()) == ["queues.csv", "volume.csv.gz"]
-    _, problems = uploads.extract_inputs_zip(_zip({"a/queues.csv": b"a", "b/sites.csv": b"b"}), tmp_path)
-    assert "several folders" in problems[0].message
+def test_zip_with_two_folders_holding_the_same_table_is_refused():
+    from planning.inputs import Limits, ValidationReport, read_upload
+
+    report = ValidationReport()
+    read_upload("x.zip", _zip({"a/queues.csv": b"a", "b/queues.csv": b"b"}), Limits(), report)
+    assert "two files named queues.csv" in report.errors[0].message
 
 
 @pytest.mark.parametrize("fn,value,expected", [

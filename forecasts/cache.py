@@ -1,21 +1,23 @@
 """On-disk cache of per-series results, keyed by a hash of everything that shapes them.
 
 Location: ``$PLANNER_CACHE_DIR/forecasts`` if set, else ``var/cache/forecasts`` under the
-repository.  Entries are pickles of :class:`forecasts.series.SeriesResult`; a stale or
-unreadable entry is simply recomputed; beyond ``MAX_ENTRIES`` the oldest are deleted.
+repository.  Entries are pickles of :class:`forecasts.series.SeriesResult`, signed with this
+installation's key (:mod:`forecasts.cachefile`) and unpickled only when the signature checks
+out; a stale, unreadable or unsigned entry is simply recomputed; beyond ``MAX_ENTRIES`` the
+oldest are deleted.
 Bump ``CACHE_VERSION`` when model code changes what a given input produces.
 """
 from __future__ import annotations
 
 import hashlib
 import os
-import pickle
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-CACHE_VERSION = "forecasts-2"
+from forecasts import cachefile
+
+CACHE_VERSION = "forecasts-3"  # 3: signed entries (forecasts.cachefile)
 # Oldest entries beyond this many are deleted when a new one is stored.
 MAX_ENTRIES = 1000
 CACHE_ENV = "PLANNER_CACHE_DIR"
@@ -42,23 +44,18 @@ def task_key(task) -> str:
 def load(key: str, directory: Path | None = None):
     path = (directory or cache_dir()) / f"{key}.pkl"
     try:
-        with open(path, "rb") as fh:
-            return pickle.load(fh)
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError):
+        return cachefile.load(path)
+    except cachefile.CacheRefused:  # missing, unsigned, tampered or outdated: recompute
         return None
 
 
 def store(key: str, value, directory: Path | None = None) -> None:
     directory = directory or cache_dir()
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        # Write then rename: concurrent readers never see half a file.
-        with tempfile.NamedTemporaryFile("wb", dir=directory, delete=False, suffix=".tmp") as fh:
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(fh.name, directory / f"{key}.pkl")
+        cachefile.dump(value, directory / f"{key}.pkl")  # written then renamed: never half a file
         prune(directory)
-    except OSError:
-        pass  # a read-only disk only costs speed
+    except (OSError, cachefile.CacheRefused):  # a read-only disk or an unsafe key only costs speed
+        return
 
 
 def prune(directory: Path, keep: int = MAX_ENTRIES) -> None:

@@ -195,7 +195,7 @@ def summarise(op: Operation, plan, simulation: pd.DataFrame | None = None) -> di
 
 # Bump when PipelineResult or a stage's output changes shape, or a stage's answer changes
 # (3: the HiGHS diving planner, whose baseline plans are cheaper; 4: files carry an HMAC,
-# planning.cachefile), so old pickles are ignored.
+# forecasts.cachefile), so old pickles are ignored.
 _BASELINE_FORMAT = 4
 
 
@@ -214,8 +214,8 @@ def _baseline_path(op: Operation, weeks: int):
 def peek_baseline(op: Operation, *, weeks: int = 1) -> PipelineResult | None:
     """The stored baseline for ``op`` if one is on disk, signed by this installation and
     readable, else None (no work).  An unsigned or tampered file is never unpickled
-    (``planning.cachefile``)."""
-    from planning import cachefile
+    (``forecasts.cachefile``)."""
+    from forecasts import cachefile
 
     try:
         result = cachefile.load(_baseline_path(op, weeks))
@@ -232,7 +232,7 @@ def baseline(op: Operation, *, weeks: int = 1, progress: Progress | None = None,
     plan; a damaged, outdated or unsigned file is recomputed, never trusted.  The app runs
     this in a child process (``planning.jobs``, task ``baseline``).
     """
-    from planning import cachefile
+    from forecasts import cachefile
 
     cached = peek_baseline(op, weeks=weeks)
     if cached is not None:

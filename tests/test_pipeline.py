@@ -143,7 +143,8 @@ def private_cache(tmp_path, monkeypatch):
 def test_a_tampered_baseline_is_refused_unread_and_recomputed(private_cache, monkeypatch):
     import pickle
 
-    from planning import cachefile, pipeline
+    from forecasts import cachefile
+    from planning import pipeline
 
     op = small_operation(weeks_of_history=3)
     first = pipeline.baseline(op, weeks=1, time_limit=10)
@@ -167,7 +168,7 @@ def test_a_tampered_baseline_is_refused_unread_and_recomputed(private_cache, mon
 
 
 def test_an_unsafe_key_file_disables_the_cache(private_cache):
-    from planning import cachefile
+    from forecasts import cachefile
 
     key = private_cache / "var" / "cache.key"
     cachefile.dump({"a": 1}, private_cache / "x.pkl")

@@ -96,11 +96,11 @@ def _stored_load(digest: str, folder: Path):
     A restarted server then reads one file (~0.1 s) instead of parsing and validating
     1.2M volume rows (3-5 s), so the first page after a restart is quick (bench/load.py).
     Keyed by the files' content digest and the planning code.  The file is a pickle signed
-    with this installation's key (``planning.cachefile``): an unsigned, tampered or
+    with this installation's key (``forecasts.cachefile``): an unsigned, tampered or
     unreadable file is refused before anything is unpickled, and the sample is loaded
     again. Only the built-in sample is stored, never uploads.
     """
-    from planning import cachefile
+    from forecasts import cachefile
     from planning.pipeline import cache_dir
 
     store = cache_dir()

@@ -80,3 +80,26 @@ def test_cache_prunes_the_oldest_entries(tmp_path):
     cache.prune(tmp_path, keep=3)
     assert sorted(p.stem for p in tmp_path.glob("*.pkl")) == ["k2", "k3", "k4"]
     assert cache.load("k4", tmp_path) == 4 and cache.load("k0", tmp_path) is None
+
+
+class _Planted:
+    """Unpickling this runs code: it creates the marker file."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_an_unsigned_forecast_cache_entry_is_never_unpickled(tmp_path):
+    import pickle
+
+    marker = tmp_path / "ran"
+    (tmp_path / "k.pkl").write_bytes(pickle.dumps(_Planted(marker)))
+    assert pickle.loads(pickle.dumps(_Planted(tmp_path / "probe"))) is not None  # the payload does run
+    assert (tmp_path / "probe").exists()
+    assert cache.load("k", tmp_path) is None
+    assert not marker.exists()
+    cache.store("k", {"ok": 1}, tmp_path)  # a signed entry replaces it and reads back
+    assert cache.load("k", tmp_path) == {"ok": 1}

@@ -91,7 +91,7 @@ def test_a_tampered_sample_cache_is_refused_and_reloaded(tmp_path, monkeypatch):
     unpickled; the sample is loaded again and stored signed."""
     import pickle
 
-    from planning import cachefile
+    from forecasts import cachefile
     from tests.test_pipeline import _Planted
     from ui import common
 

@@ -220,7 +220,9 @@ def test_base_dataset_outside_the_allow_list_is_refused(page, tmp_path, monkeypa
     from ui import scenario_state
 
     copy = tmp_path / "inputs"
-    shutil.copytree(scenario_state.common.ROOT / "data" / "sample", copy)
+    from ui import common
+
+    shutil.copytree(common.ROOT / "data" / "sample", copy)
     loaded = []
     real = scenario_state.load_base
     monkeypatch.setattr(scenario_state, "load_base", lambda path: loaded.append(path) or real(path))

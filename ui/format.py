@@ -74,3 +74,49 @@ def fmt_local(ts, tz: str) -> str:
     local = pd.Timestamp(ts).tz_convert(tz)
     offset = local.strftime("%z")
     return f"{local:%Y-%m-%d %H:%M} {tz} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def fmt_delta(x, unit: str = "", digits: int = 0, currency: str | None = None) -> str:
+    """A signed change: '+1,250 h', '−USD 3,400', '±0' for a change that rounds to zero (never
+    '-0.0')."""
+    if _bad(x):
+        return "–"
+    if round(abs(x), digits) == 0:
+        return f"±0 {unit}".strip() if not currency else f"±{currency} 0"
+    sign = "+" if x > 0 else "−"
+    text = f"{abs(x):,.{digits}f}"
+    return f"{sign}{currency} {text}" if currency else f"{sign}{text} {unit}".strip()
+
+
+def fmt_clock(ts, tz: str | None = None) -> str:
+    """A time of day on the 24-hour clock with its zone: '13:00 UTC', '21:30 Asia/Manila'."""
+    if ts is None or pd.isna(ts):
+        return "–"
+    stamp = pd.Timestamp(ts)
+    if stamp.tzinfo is None:
+        return f"{stamp:%H:%M}"
+    return f"{stamp.tz_convert(tz):%H:%M} {tz}" if tz else f"{stamp.tz_convert('UTC'):%H:%M} UTC"
+
+
+DISPLAY_DECIMALS = 3  # decimals shown for fractional numbers in tables (downloads keep them all)
+
+
+def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as a table shows it: time zone-aware timestamps as 'YYYY-MM-DD HH:MM UTC' (or
+    the column's zone), fractional numbers rounded to ``DISPLAY_DECIMALS`` (no
+    915630.3400000001), whole-number float columns as integers.  Numbers stay numbers, so
+    the table still sorts by value."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            zone = str(values.dt.tz)
+            label = "UTC" if zone in ("UTC", "UTC+00:00", "+00:00") else zone
+            out[column] = values.dt.strftime("%Y-%m-%d %H:%M " + label.replace("%", "%%"))
+        elif pd.api.types.is_float_dtype(values.dtype):
+            finite = values[values.notna() & ~values.isin([float("inf"), float("-inf")])]
+            if len(finite) and (finite == finite.round(0)).all() and finite.abs().max() < 2**53:
+                out[column] = values.round(0).astype("Int64")
+            else:
+                out[column] = values.round(DISPLAY_DECIMALS)
+    return out

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from planning.export.safe import safe_csv_bytes
-from ui.format import plain
+from ui.format import display_frame, plain
 
 
 # --- charts -----------------------------------------------------------------------
@@ -87,8 +87,15 @@ def empty_state(what: str, todo: str, icon: str = ":material/info:") -> None:
 
 def show_table(frame: pd.DataFrame, key: str, file_name: str, height: int | str = "auto",
                column_config: dict | None = None) -> None:
-    """A sortable table with a CSV download of exactly what is shown."""
-    st.dataframe(frame, hide_index=True, width="stretch", height=height,
-                 column_config=column_config, key=f"{key}_table")
+    """A sortable table (timestamps with their zone, numbers rounded for reading: see
+    ``ui.format.display_frame``) with a CSV download of the same rows at full precision."""
+    shown = display_frame(frame)
+    config = dict(column_config or {})
+    for column in shown.columns:  # thousands separators on every plain number column
+        if column not in config and pd.api.types.is_numeric_dtype(shown[column].dtype) \
+                and not pd.api.types.is_bool_dtype(shown[column].dtype):
+            config[column] = st.column_config.NumberColumn(format="localized")
+    st.dataframe(shown, hide_index=True, width="stretch", height=height,
+                 column_config=config, key=f"{key}_table")
     st.download_button("Download CSV", safe_csv_bytes(frame), file_name=file_name,
                        mime="text/csv", key=f"{key}_download", icon=":material/download:")

@@ -98,14 +98,10 @@ def fmt_clock(ts, tz: str | None = None) -> str:
     return f"{stamp.tz_convert(tz):%H:%M} {tz}" if tz else f"{stamp.tz_convert('UTC'):%H:%M} UTC"
 
 
-DISPLAY_DECIMALS = 3  # decimals shown for fractional numbers in tables (downloads keep them all)
-
-
 def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame as a table shows it: time zone-aware timestamps as 'YYYY-MM-DD HH:MM UTC' (or
-    the column's zone), fractional numbers rounded to ``DISPLAY_DECIMALS`` (no
-    915630.3400000001), whole-number float columns as integers.  Numbers stay numbers, so
-    the table still sorts by value."""
+    the column's zone) instead of raw '+00:00' values.  Numbers keep their values (the table
+    formats them with thousands separators and at most 3 decimals, ``ui.widgets.show_table``)."""
     out = frame.copy()
     for column in out.columns:
         values = out[column]
@@ -113,10 +109,4 @@ def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
             zone = str(values.dt.tz)
             label = "UTC" if zone in ("UTC", "UTC+00:00", "+00:00") else zone
             out[column] = values.dt.strftime("%Y-%m-%d %H:%M " + label.replace("%", "%%"))
-        elif pd.api.types.is_float_dtype(values.dtype):
-            finite = values[values.notna() & ~values.isin([float("inf"), float("-inf")])]
-            if len(finite) and (finite == finite.round(0)).all() and finite.abs().max() < 2**53:
-                out[column] = values.round(0).astype("Int64")
-            else:
-                out[column] = values.round(DISPLAY_DECIMALS)
     return out

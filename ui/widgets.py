@@ -87,8 +87,9 @@ def empty_state(what: str, todo: str, icon: str = ":material/info:") -> None:
 
 def show_table(frame: pd.DataFrame, key: str, file_name: str, height: int | str = "auto",
                column_config: dict | None = None) -> None:
-    """A sortable table (timestamps with their zone, numbers rounded for reading: see
-    ``ui.format.display_frame``) with a CSV download of the same rows at full precision."""
+    """A sortable table (timestamps with their zone, ``ui.format.display_frame``; numbers with
+    thousands separators and at most 3 decimals, "localized") with a CSV download of the same
+    rows at full precision."""
     shown = display_frame(frame)
     config = dict(column_config or {})
     for column in shown.columns:  # thousands separators on every plain number column

@@ -203,6 +203,7 @@ def test_ui_table_download_is_neutralised(monkeypatch):
 
     sent = {}
     fake = SimpleNamespace(dataframe=lambda *a, **k: None,
+                           column_config=SimpleNamespace(NumberColumn=lambda **k: k),
                            download_button=lambda label, data, **k: sent.update(data=data))
     monkeypatch.setattr(widgets, "st", fake)
     widgets.show_table(pd.DataFrame({"site": [SITE], "vendor": [VENDOR], "queue": [QUEUE], "market": [MARKET],

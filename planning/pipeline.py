@@ -188,7 +188,7 @@ def summarise(op: Operation, plan, simulation: pd.DataFrame | None = None) -> di
 
 # Bump when PipelineResult or a stage's output changes shape, or a stage's answer changes
 # (3: the HiGHS diving planner, whose baseline plans are cheaper), so old pickles are ignored.
-_BASELINE_FORMAT = 3
+_BASELINE_FORMAT = 4
 
 
 def cache_dir() -> "Path":

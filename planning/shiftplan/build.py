@@ -14,8 +14,8 @@ from ortools.linear_solver import pywraplp
 
 from planning.domain import Operation, SlaKind
 from planning.shiftplan.constraints import HARD_CONSTRAINTS, SOFT_TERMS
-from planning.shiftplan.model import (EPS, HORIZON_MODES, SHORTFALL_PENALTY_FACTOR, WORKING_DAYS_PER_WEEK,
-                                      PlanModel, _decisions, _grid, _shift_instances, _shrinkage, horizon_days)
+from planning.shiftplan.model import (EPS, HORIZON_MODES, SHORT_DEADLINE_FLOOR_HOURS, SHORTFALL_PENALTY_FACTOR,
+                                      WORKING_DAYS_PER_WEEK, PlanModel, _decisions, _grid, _shift_instances, _shrinkage, horizon_days)
 
 
 # --------------------------------------------------------------------------- build
@@ -88,6 +88,12 @@ def build_model(solver: pywraplp.Solver, op: Operation, requirements: pd.DataFra
     return model
 
 
+def has_short_deadline(queue) -> bool:
+    """A deferred queue whose stochastic requirement is a floor on its agents
+    (``SHORT_DEADLINE_FLOOR_HOURS``)."""
+    return queue.sla_kind is SlaKind.deferred and queue.sla_within_hours <= SHORT_DEADLINE_FLOOR_HOURS
+
+
 def _allocation_variables(model: PlanModel) -> None:
     """``agents[site, queue, market, t]`` only where the site is certified, has agents on
     shift, and the pair has work: live -> required > 0; deferred -> after the first
@@ -125,3 +131,8 @@ def _allocation_variables(model: PlanModel) -> None:
                     0, solver.infinity(), f"late[queue={q},market={m},t={model.tname(t)}]")
             if model.cyclic:
                 model.dropped[(q, m)] = solver.NumVar(0, solver.infinity(), f"dropped[queue={q},market={m}]")
+            if has_short_deadline(op.queues[q]):  # open: from the first arrival, as the agents
+                for t in np.flatnonzero(model.required[(q, m)] > EPS):
+                    if model.cyclic or t >= nz[0]:
+                                model.floor_short[(q, m, t)] = solver.NumVar(
+                            0, solver.infinity(), f"floor_short[queue={q},market={m},t={model.tname(t)}]")

@@ -10,7 +10,8 @@ pattern repeated week after week: every shift must start inside the horizon and 
 past its end covers the horizon's first intervals; local dates one horizon apart are one
 day for the daily and weekly caps; the deferred backlog is replayed over the horizon
 repeated and every item arriving in one pass is judged at its deadline, also when that
-falls in the next repeat.
+falls in the next repeat.  Deferred queues with a deadline of at most
+``SHORT_DEADLINE_HOURS`` also need their requirement as a floor on their agents.
 
 Tolerance: ``TOL`` absolute on agent and work-hour quantities (solver round-off).
 """
@@ -28,6 +29,7 @@ import pandas as pd
 from planning.domain import Operation
 
 TOL = 1e-4
+SHORT_DEADLINE_HOURS = 2.0  # deferred deadlines this short have their requirement as a floor on agents
 
 
 @dataclass(frozen=True)
@@ -248,6 +250,14 @@ def _check_demand(op, requirements, coverage, by_pair, times, pos, hours, cyclic
                 out.append(Violation("live_coverage", f"{q} {m} {times[t]}: planned {planned[t]:.2f} + "
                                      f"shortfall {shortfall[t]:.2f} < required {required[t]:.2f}"))
             continue
+        if queue.sla_within_hours <= SHORT_DEADLINE_HOURS:
+            # a 1-2 hour deadline: the requirement (its stochastic floor) is also a floor on
+            # the agents, less the reported shortfall (open: from the first arrival on)
+            first = 0 if cyclic or not np.any(work > 1e-9) else int(np.argmax(work > 1e-9))
+            bad = first + np.flatnonzero(planned[first:] + shortfall[first:] < required[first:] - 1e-3)
+            for t in bad[:5]:
+                out.append(Violation("short_deadline_floor", f"{q} {m} {times[t]}: planned {planned[t]:.2f} + "
+                                     f"shortfall {shortfall[t]:.2f} < required {required[t]:.2f}"))
         # deferred: replay the FIFO backlog from the allocation (idle capacity is allowed:
         # the allocation may exceed the work).  Cyclic: over the horizon repeated, judging
         # the arrivals of one pass after a warm-up long enough for every deadline.

@@ -100,7 +100,9 @@ def deferred_backlog_flow(model: PlanModel) -> int:
     """Deferred queues: backlog[t] = backlog[t-1] + arrived work[t] - work done[t], where work
     done = agents x max_occupancy x interval hours (the occupancy cap); backlog >= 0.
     Open mode: the backlog before the horizon is empty.  Cyclic mode: t - 1 of t = 0 is
-    the last interval (t = T - 1), less ``dropped`` (work not done in a cycle).
+    the last interval (t = T - 1), less ``dropped`` (work not done in a cycle).  Where a
+    short-deadline pair has an agent floor (``short_deadline_floor``) the row is ">=":
+    its floor agents may stand idle, done <= agents x occupancy x interval hours.
     The backlog is held in two parts, ``backlog`` (on time: at most what the deadline
     allows, see ``deferred_deadline``) and ``late`` (penalised), so each row reads
     backlog[t] + late[t] = backlog[t-1] + late[t-1] + work[t] - done[t]."""
@@ -110,7 +112,9 @@ def deferred_backlog_flow(model: PlanModel) -> int:
         # backlog + late - previous backlog - previous late + rate x agents = work[t]
         rate = model.op.queues[q].max_occupancy * model.interval_hours
         work = float(model.workload[(q, m)][t])
-        row = model.solver.Constraint(work, work, f"deferred_backlog_flow[queue={q},market={m},t={model.tname(t)}]")
+        # pairs with an agent floor (short_deadline_floor) may hold agents idle: done <= capacity
+        upper = model.solver.infinity() if (q, m, t) in model.floor_short else work
+        row = model.solver.Constraint(work, upper, f"deferred_backlog_flow[queue={q},market={m},t={model.tname(t)}]")
         row.SetCoefficient(backlog, 1.0)
         row.SetCoefficient(model.late[(q, m, t)], 1.0)
         # cyclic: the row at t = 0 starts from the backlog at the horizon's end (last
@@ -176,6 +180,21 @@ def deferred_deadline(model: PlanModel) -> int:
             else:
                 model.late[(q, m, t)].SetUb(0.0)
     return bounded
+
+
+def short_deadline_floor(model: PlanModel) -> int:
+    """Deferred queues with a deadline <= ``SHORT_DEADLINE_FLOOR_HOURS`` (1-hour child
+    safety, violent extremism): sum of allocated agents + ``floor_short`` >= the
+    requirement's ``required_agents`` per interval (its stochastic floor: the agents must
+    meet the target as an Erlang C queue with deadline H, not only as fluid capacity)."""
+    by_pair = _agents_by_pair_t(model)
+    rows = 0
+    for (q, m, t), short in model.floor_short.items():
+        model.solver.Add(model.solver.Sum(by_pair.get((q, m, t), [])) + short
+                         >= float(model.required[(q, m)][t]),
+                         f"short_deadline_floor[queue={q},market={m},t={model.tname(t)}]")
+        rows += 1
+    return rows
 
 
 def _daily_members(model: PlanModel):
@@ -319,7 +338,7 @@ def concentration_limit(model: PlanModel) -> int:
 
 HARD_CONSTRAINTS = [
     site_capacity, certified_pairs_only, live_coverage, deferred_backlog_flow, deferred_deadline,
-    daily_headcount_cap, weekly_agent_days_cap, contract_minimum, site_adjustment_caps,
+    short_deadline_floor, daily_headcount_cap, weekly_agent_days_cap, contract_minimum, site_adjustment_caps,
     wellness_cap, concentration_limit,
 ]
 
@@ -337,9 +356,10 @@ def paid_hours_cost(model: PlanModel) -> list:
 
 
 def live_shortfall_penalty(model: PlanModel) -> list:
-    """Agent-hours short on live queues x the queue's priority penalty."""
+    """Agent-hours short on live queues, and below a short-deadline deferred queue's floor,
+    x the queue's priority penalty."""
     terms = [var * (model.penalty[(q, m)] * model.interval_hours)
-             for (q, m, t), var in model.short.items()]
+             for (q, m, t), var in (*model.short.items(), *model.floor_short.items())]
     model.penalty_terms.extend(terms)
     return terms
 

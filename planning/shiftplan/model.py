@@ -32,6 +32,13 @@ EPS = 1e-9
 # horizon's end to its start); "open" starts with an empty backlog and leaves work due
 # after the horizon to whoever plans next (a re-plan from a real backlog).
 HORIZON_MODES = ("cyclic", "open")
+# Deferred queues whose deadline is at most this many hours (1-hour child safety, violent
+# extremism) get their stochastic requirement as a floor on their agents per interval:
+# the fluid backlog model would let a few agents at full occupancy carry the work, but so
+# short a deadline leaves no room for the queueing of a small team (the requirement's
+# Erlang C floor with deadline H, ``planning.staffing.requirements``).  Longer deadlines
+# pool work over many intervals and the fluid model is close.
+SHORT_DEADLINE_FLOOR_HOURS = 2.0
 
 
 @dataclass
@@ -81,6 +88,7 @@ class PlanModel:
     penalty: dict  # (queue, market) -> penalty per agent-hour short
     cyclic: bool = False  # steady state: backlog, deadlines and shifts wrap (see HORIZON_MODES)
     dropped: dict = field(default_factory=dict)  # (queue, market) -> var: work not done per cycle [work hours]
+    floor_short: dict = field(default_factory=dict)  # (queue, market, t) -> var: agents below a short-deadline floor
     cost_terms: list = field(default_factory=list)
     penalty_terms: list = field(default_factory=list)
     counts: dict = field(default_factory=dict)

@@ -193,6 +193,9 @@ def _coverage(model: PlanModel, requirements: pd.DataFrame, handled: dict | None
             replay = replay_deferred(queue, model.workload[(q, m)], plan, ih, model.cyclic)
             backlog, late, level = replay["backlog"], replay["late"], replay["predicted"]
             short = late / (queue.max_occupancy * ih)
+            below = np.array([model.value(model.floor_short[(q, m, t)]) if (q, m, t) in model.floor_short
+                              else 0.0 for t in range(n)]) if model.floor_short else np.zeros(n)
+            short = np.maximum(short, below)  # short-deadline queues: agents below their floor
             handled[(q, m)] = replay["handled"]
         seconds = aht.get((q, m), queue.aht_seconds)
         parts.append(pd.DataFrame({
@@ -248,8 +251,13 @@ def build_frames(model: PlanModel, op, requirements: pd.DataFrame) -> dict:
     live = coverage["sla_kind"] == SlaKind.live.value
     unmet_live = float((coverage.loc[live, "shortfall"] * ih).sum())
     unmet_deferred = 0.0
+    below_floor = defaultdict(float)  # agent-hours below a short-deadline floor per pair
+    for (q, m, _), var in model.floor_short.items():
+        below_floor[(q, m)] += model.value(var) * ih
     for (q, m), g in coverage[~live].groupby(["queue", "market"]):
-        unmet_deferred += float(g["late_work_hours"].max()) / op.queues[q].max_occupancy
+        # the largest late work, or the agent-hours below a short-deadline floor if more
+        unmet_deferred += max(float(g["late_work_hours"].max()) / op.queues[q].max_occupancy,
+                              below_floor[(q, m)])
     productive_hours = 0.0
     for site in op.sites:
         for t, terms in model._site_cover.get(site, {}).items():

@@ -174,3 +174,31 @@ def test_cyclic_tours_wrap_into_the_next_week():
     days = sorted(model.instances[i].date_local.weekday() for i in friday.instances)
     assert days == [0, 1, 4, 5, 6]
     assert len(model.decisions) == 7  # one tour per pattern day, none from the week before
+
+
+def test_short_deadline_deferred_queue_gets_its_stochastic_floor():
+    # 1-hour queue: 0.5 work-hours an hour (fluid: 0.5 agent at occupancy 1) but the
+    # requirement's Erlang floor asks 3 agents every hour; three 8 h shifts tile the day, so
+    # the floor costs 3 agents per shift = 9 x 8 h x 10 = 720.  The same numbers with a 4 h
+    # deadline use the fluid model: 1 agent per shift (1 >= 0.5 per hour) = 240.
+    def case(hours):
+        op = operation([queue("cse", kind="deferred", priority=1, max_occupancy=1.0, sla_within_hours=hours)],
+                       [site()], [("S1", "cse")],
+                       [("S1", "n", "00:00", 8), ("S1", "d", "08:00", 8), ("S1", "e", "16:00", 8)])
+        return op, requirements(op, {"cse": [3.0] * 24}, workload={"cse": [0.5] * 24})
+
+    op, req = case(1)
+    plan = solve(op, req)
+    assert plan.shifts["headcount"].sum() == 9 and plan.cost == pytest.approx(720.0)
+    assert (plan.coverage["planned"] >= 3.0 - 1e-6).all()
+    assert plan.unmet_agent_hours == pytest.approx(0, abs=1e-6)
+    # the checker holds the floor: agents removed from one hour are a violation
+    alloc, cov = plan.allocation, plan.coverage.copy()
+    hour = alloc["timestamp"] == START + pd.Timedelta(hours=5)
+    cov.loc[cov["timestamp"] == START + pd.Timedelta(hours=5), "planned"] = 1.0
+    thinner = dataclasses.replace(plan, allocation=alloc.assign(agents=np.where(hour, 1.0, alloc["agents"])),
+                                  coverage=cov)
+    assert "short_deadline_floor" in {v.constraint for v in check_plan(op, req, thinner)}
+
+    op, req = case(4)
+    assert solve(op, req).cost == pytest.approx(240.0)

@@ -194,9 +194,9 @@ def summarise(op: Operation, plan, simulation: pd.DataFrame | None = None) -> di
 
 
 # Bump when PipelineResult or a stage's output changes shape, or a stage's answer changes
-# (3: the HiGHS diving planner, whose baseline plans are cheaper; 4: files carry an HMAC,
-# forecasts.cachefile), so old pickles are ignored.
-_BASELINE_FORMAT = 4
+# (3: the HiGHS diving planner; 4: files carry an HMAC, forecasts.cachefile; 5: cyclic
+# steady-state weeks by default), so old pickles are ignored.
+_BASELINE_FORMAT = 5
 
 
 def cache_dir() -> "Path":

@@ -5,6 +5,14 @@ with ``zoneinfo`` directly (not ``planning.inputs.timezones``), recomputes on-sh
 productive capacity, backlogs and deadlines from the plan's frames, and compares.
 ``check_plan`` returns a list of ``Violation``; an empty list means the plan is valid.
 
+Cyclic plans (``PlanOptions.horizon_mode="cyclic"``, the default) are checked as the
+pattern repeated week after week: every shift must start inside the horizon and the part
+past its end covers the horizon's first intervals; local dates one horizon apart are one
+day for the daily and weekly caps; the deferred backlog is replayed over the horizon
+repeated and every item arriving in one pass is judged at its deadline, also when that
+falls in the next repeat.  Deferred queues with a deadline of at most
+``SHORT_DEADLINE_HOURS`` also need their requirement as a floor on their agents.
+
 Tolerance: ``TOL`` absolute on agent and work-hour quantities (solver round-off).
 """
 from __future__ import annotations
@@ -21,6 +29,7 @@ import pandas as pd
 from planning.domain import Operation
 
 TOL = 1e-4
+SHORT_DEADLINE_HOURS = 2.0  # deferred deadlines this short have their requirement as a floor on agents
 
 
 @dataclass(frozen=True)
@@ -52,9 +61,30 @@ def _grid(requirements: pd.DataFrame) -> tuple[pd.DatetimeIndex, int]:
     return pd.date_range(ts.min(), ts.max(), freq=f"{minutes}min"), minutes
 
 
+def _whole_days(times: pd.DatetimeIndex, minutes: int) -> int | None:
+    span = (times[-1] - times[0]).total_seconds() / 60 + minutes
+    return int(span // 1440) if span % 1440 == 0 else None
+
+
+def _mode(plan, times: pd.DatetimeIndex, minutes: int, horizon_mode: str | None) -> bool:
+    """Whether to check ``plan`` as a repeating (cyclic) horizon."""
+    mode = horizon_mode or getattr(getattr(plan, "options", None), "horizon_mode", "cyclic")
+    return mode == "cyclic" and _whole_days(times, minutes) is not None
+
+
+def _same_day(site_tz: str, day: dt.date, times: pd.DatetimeIndex, minutes: int, cyclic: bool) -> dt.date:
+    """Cyclic: the local date of the first repeat that ``day`` stands for."""
+    days = _whole_days(times, minutes) if cyclic else None
+    if not days:
+        return day
+    first = times[0].tz_convert(site_tz).date()
+    return first + dt.timedelta(days=(day - first).days % days)
+
+
 def _on_shift(op: Operation, shifts: pd.DataFrame, times: pd.DatetimeIndex, minutes: int,
-              out: list[Violation]) -> tuple[dict, dict]:
-    """(site -> agents x covered share per interval, site -> agents touching each interval)."""
+              out: list[Violation], cyclic: bool = False) -> tuple[dict, dict]:
+    """(site -> agents x covered share per interval, site -> agents touching each interval).
+    Cyclic: a shift must start inside the horizon; intervals past its end wrap to its start."""
     templates = {(s.site, s.shift): s for s in op.shifts}
     n = len(times)
     share, touching = defaultdict(lambda: np.zeros(n)), defaultdict(lambda: np.zeros(n))
@@ -75,13 +105,17 @@ def _on_shift(op: Operation, shifts: pd.DataFrame, times: pd.DatetimeIndex, minu
                 abs((pd.Timestamp(row.end_utc) - end).total_seconds()) > 1:
             out.append(Violation("shift_times", f"{row.site} {row.shift} {day}: UTC {row.start_utc}-"
                                  f"{row.end_utc}, expected {start}-{end}"))
+        if cyclic and not t0 <= start.value < t0 + n * step:
+            out.append(Violation("cyclic_shift_start", f"{row.site} {row.shift} {day}: starts {start}, "
+                                 f"outside the repeating horizon"))
+            continue
         first = max(0, (start.value - t0) // step)
-        last = min(n - 1, (end.value - 1 - t0) // step)
+        last = (end.value - 1 - t0) // step if cyclic else min(n - 1, (end.value - 1 - t0) // step)
         for t in range(int(first), int(last) + 1):
             lo, hi = max(t0 + t * step, start.value), min(t0 + (t + 1) * step, end.value)
             if hi > lo:
-                share[row.site][t] += heads * (hi - lo) / step
-                touching[row.site][t] += heads
+                share[row.site][t % n] += heads * (hi - lo) / step
+                touching[row.site][t % n] += heads
     return share, touching
 
 
@@ -97,14 +131,17 @@ def _shrinkage(op: Operation, times: pd.DatetimeIndex) -> dict:
     return out
 
 
-def check_plan(op: Operation, requirements: pd.DataFrame, plan) -> list[Violation]:
+def check_plan(op: Operation, requirements: pd.DataFrame, plan, horizon_mode: str | None = None) -> list[Violation]:
     """Every hard-constraint violation of ``plan`` (a PlanResult or anything with
-    ``shifts``, ``allocation`` and ``coverage`` frames)."""
+    ``shifts``, ``allocation`` and ``coverage`` frames).  ``horizon_mode``: "cyclic" or
+    "open"; default ``plan.options.horizon_mode``, else cyclic (a horizon of partial days
+    is always checked open)."""
     out: list[Violation] = []
     times, minutes = _grid(requirements)
     n, hours = len(times), minutes / 60.0
+    cyclic = _mode(plan, times, minutes, horizon_mode)
     pos = {ts: i for i, ts in enumerate(times)}
-    share, touching = _on_shift(op, plan.shifts, times, minutes, out)
+    share, touching = _on_shift(op, plan.shifts, times, minutes, out, cyclic)
     shrink = _shrinkage(op, times)
     alloc = plan.allocation
     certified = {(c.site, c.queue, c.market) for c in op.certifications}
@@ -137,18 +174,22 @@ def check_plan(op: Operation, requirements: pd.DataFrame, plan) -> list[Violatio
             out.append(Violation("wellness_cap", f"{site} {times[t]}: {severe[site][t]:.3f} on severe > "
                                  f"{limit:.0%} of {productive[t]:.3f}"))
 
-    _check_headcounts(op, plan.shifts, times, out)
+    _check_headcounts(op, plan.shifts, times, minutes, cyclic, out)
     _check_adjustments(op, touching, times, minutes, out)
-    _check_demand(op, requirements, plan.coverage, by_pair, times, pos, hours, out)
+    _check_demand(op, requirements, plan.coverage, by_pair, times, pos, hours, cyclic, out)
     _check_concentration(op, per_site_pair, out)
     return out
 
 
-def _check_headcounts(op, shifts, times, out):
+def _check_headcounts(op, shifts, times, minutes, cyclic, out):
     if not len(shifts):
         days = pd.DataFrame(columns=["site", "date_local", "headcount"])
     else:
-        days = shifts.groupby(["site", "date_local"], as_index=False)["headcount"].sum()
+        dated = shifts.assign(date_local=[
+            _same_day(op.sites[r.site].timezone, r.date_local if isinstance(r.date_local, dt.date)
+                      else pd.Timestamp(r.date_local).date(), times, minutes, cyclic)
+            for r in shifts.itertuples(index=False)])
+        days = dated.groupby(["site", "date_local"], as_index=False)["headcount"].sum()
     for row in days.itertuples(index=False):
         cap = op.sites[row.site].max_headcount
         if row.headcount > cap:
@@ -186,7 +227,7 @@ def _check_adjustments(op, touching, times, minutes, out):
                                  f"{row['start']}-{row['end']} > cap {cap}"))
 
 
-def _check_demand(op, requirements, coverage, by_pair, times, pos, hours, out):
+def _check_demand(op, requirements, coverage, by_pair, times, pos, hours, cyclic, out):
     cov = coverage.set_index(["queue", "market", "timestamp"])
     for (q, m), g in requirements.groupby(["queue", "market"]):
         queue = op.queues[q]
@@ -209,14 +250,28 @@ def _check_demand(op, requirements, coverage, by_pair, times, pos, hours, out):
                 out.append(Violation("live_coverage", f"{q} {m} {times[t]}: planned {planned[t]:.2f} + "
                                      f"shortfall {shortfall[t]:.2f} < required {required[t]:.2f}"))
             continue
-        # deferred: replay the FIFO backlog from the allocation
-        capacity = planned * queue.max_occupancy * hours
-        backlog, done_total, arrived_total = 0.0, np.zeros(len(times)), np.cumsum(work)
-        for t in range(len(times)):
-            done = min(capacity[t], backlog + work[t])
-            if capacity[t] > backlog + work[t] + 1e-3 * max(1.0, capacity[t]):
-                pass  # idle capacity is allowed (the allocation may exceed the work)
-            backlog = backlog + work[t] - done
+        if queue.sla_within_hours <= SHORT_DEADLINE_HOURS:
+            # a 1-2 hour deadline: the requirement (its stochastic floor) is also a floor on
+            # the agents, less the reported shortfall (open: from the first arrival on)
+            first = 0 if cyclic or not np.any(work > 1e-9) else int(np.argmax(work > 1e-9))
+            bad = first + np.flatnonzero(planned[first:] + shortfall[first:] < required[first:] - 1e-3)
+            for t in bad[:5]:
+                out.append(Violation("short_deadline_floor", f"{q} {m} {times[t]}: planned {planned[t]:.2f} + "
+                                     f"shortfall {shortfall[t]:.2f} < required {required[t]:.2f}"))
+        # deferred: replay the FIFO backlog from the allocation (idle capacity is allowed:
+        # the allocation may exceed the work).  Cyclic: over the horizon repeated, judging
+        # the arrivals of one pass after a warm-up long enough for every deadline.
+        n = len(times)
+        longest = max(int(math.floor(h / hours + 1e-9)) for h in
+                      (queue.sla_within_hours, queue.sla_rest_within_hours or 0))
+        repeats = -(-longest // n) if cyclic else 0
+        first_judged = max(1, repeats) * n if cyclic else 0
+        total = first_judged + n + repeats * n
+        work_ext = np.resize(work, total)
+        capacity = np.resize(planned * queue.max_occupancy * hours, total)
+        backlog, done_total, arrived_total = 0.0, np.zeros(total), np.cumsum(work_ext)
+        for t in range(total):
+            backlog = backlog + work_ext[t] - min(capacity[t], backlog + work_ext[t])
             done_total[t] = arrived_total[t] - backlog
         late = rows["late_work_hours"].fillna(0).to_numpy() if "late_work_hours" in rows else \
             shortfall * queue.max_occupancy * hours
@@ -227,18 +282,19 @@ def _check_demand(op, requirements, coverage, by_pair, times, pos, hours, out):
             # items of interval tau are due at tau's start + H: check at the end of the last
             # interval that ends by then (never before tau's own end)
             per = int(math.floor(deadline / hours + 1e-9))
-            for tau in range(len(times)):
+            for tau in range(first_judged, first_judged + n):
                 t = tau + max(per - 1, 0)
-                if t >= len(times):
+                if t >= total:
                     break
-                if work[tau] <= 1e-9:  # nothing arrived then: nothing to be late
+                if work_ext[tau] <= 1e-9:  # nothing arrived then: nothing to be late
                     continue
-                earlier = arrived_total[tau] - work[tau]
-                due = earlier + target * work[tau]
-                if done_total[t] + late[t] < due - 1e-3 * max(1.0, due):
-                    out.append(Violation("deferred_deadline", f"{q} {m}: items of {times[tau]} done "
-                                         f"{done_total[t] - earlier:.2f} h of {work[tau]:.2f} h by {times[t]} "
-                                         f"+ reported late {late[t]:.2f} h < {target:.0%} (within {deadline} h)"))
+                earlier = arrived_total[tau] - work_ext[tau]
+                due = earlier + target * work_ext[tau]
+                if done_total[t] + late[t % n] < due - 1e-3 * max(1.0, due):
+                    out.append(Violation("deferred_deadline", f"{q} {m}: items of {times[tau % n]} done "
+                                         f"{done_total[t] - earlier:.2f} h of {work_ext[tau]:.2f} h by "
+                                         f"{times[t % n]}{' (next repeat)' if t >= first_judged + n else ''} "
+                                         f"+ reported late {late[t % n]:.2f} h < {target:.0%} (within {deadline} h)"))
                     break
 
 

@@ -43,6 +43,16 @@ def deadline_lag_intervals(hours: float, interval_hours: float) -> int:
     return max(0, int(math.floor(hours / interval_hours + 1e-9)) - 1)
 
 
+def cyclic_window_sums(work: np.ndarray, length: int) -> np.ndarray:
+    """s[t] = work arriving in the ``length`` intervals ending at t, counted modulo the
+    horizon (t, t - 1, ..., wrapping to its end; whole repeats when longer than it)."""
+    n = len(work)
+    full, rest = divmod(int(length), n)
+    doubled = np.concatenate([[0.0], np.cumsum(np.concatenate([work, work]))])
+    t = np.arange(n)
+    return full * float(work.sum()) + doubled[t + n + 1] - doubled[t + n + 1 - rest]
+
+
 # ------------------------------------------------------------------------- hard rules
 def site_capacity(model: PlanModel) -> int:
     """Allocated agents of a site in an interval <= its productive agents on shift
@@ -89,6 +99,10 @@ def live_coverage(model: PlanModel) -> int:
 def deferred_backlog_flow(model: PlanModel) -> int:
     """Deferred queues: backlog[t] = backlog[t-1] + arrived work[t] - work done[t], where work
     done = agents x max_occupancy x interval hours (the occupancy cap); backlog >= 0.
+    Open mode: the backlog before the horizon is empty.  Cyclic mode: t - 1 of t = 0 is
+    the last interval (t = T - 1), less ``dropped`` (work not done in a cycle).  Where a
+    short-deadline pair has an agent floor (``short_deadline_floor``) the row is ">=":
+    its floor agents may stand idle, done <= agents x occupancy x interval hours.
     The backlog is held in two parts, ``backlog`` (on time: at most what the deadline
     allows, see ``deferred_deadline``) and ``late`` (penalised), so each row reads
     backlog[t] + late[t] = backlog[t-1] + late[t-1] + work[t] - done[t]."""
@@ -98,13 +112,21 @@ def deferred_backlog_flow(model: PlanModel) -> int:
         # backlog + late - previous backlog - previous late + rate x agents = work[t]
         rate = model.op.queues[q].max_occupancy * model.interval_hours
         work = float(model.workload[(q, m)][t])
-        row = model.solver.Constraint(work, work, f"deferred_backlog_flow[queue={q},market={m},t={model.tname(t)}]")
+        # pairs with an agent floor (short_deadline_floor) may hold agents idle: done <= capacity
+        upper = model.solver.infinity() if (q, m, t) in model.floor_short else work
+        row = model.solver.Constraint(work, upper, f"deferred_backlog_flow[queue={q},market={m},t={model.tname(t)}]")
         row.SetCoefficient(backlog, 1.0)
         row.SetCoefficient(model.late[(q, m, t)], 1.0)
-        previous = model.backlog.get((q, m, t - 1))
+        # cyclic: the row at t = 0 starts from the backlog at the horizon's end (last
+        # week's Sunday night is this Monday's work); work the plan cannot do in a cycle
+        # leaves it there as ``dropped`` (penalised), so the cycle always closes
+        before = (t - 1) % len(model.times) if model.cyclic else t - 1
+        previous = model.backlog.get((q, m, before))
         if previous is not None:
             row.SetCoefficient(previous, -1.0)
-            row.SetCoefficient(model.late[(q, m, t - 1)], -1.0)
+            row.SetCoefficient(model.late[(q, m, before)], -1.0)
+        if model.cyclic and t == 0:
+            row.SetCoefficient(model.dropped[(q, m)], 1.0)
         for var in by_pair.get((q, m, t), ()):
             row.SetCoefficient(var, rate)
         rows += 1
@@ -120,7 +142,10 @@ def deferred_deadline(model: PlanModel) -> int:
     Since the total is held as on-time ``backlog`` + ``late``, this is the upper bound
     ``backlog[t] <= allowed[t]`` on the on-time part: a column bound, not a row (the
     LP has a third fewer rows, the same optimum).  Intervals with nothing to judge take
-    no lateness (``late[t]`` fixed at 0).  Returns the number of bounded intervals."""
+    no lateness (``late[t]`` fixed at 0).  Cyclic mode: the window wraps, allowed[t] =
+    the work arriving in the lag + 1 intervals ending at t, counted modulo the horizon,
+    less the target share of interval (t - lag) mod T; so work arriving late on Sunday
+    is due early on Monday of the same pattern.  Returns the number of bounded intervals."""
     bounded = 0
     for q, m in model.pairs:
         queue = model.op.queues[q]
@@ -131,13 +156,20 @@ def deferred_deadline(model: PlanModel) -> int:
         deadlines = [(deadline_lag_intervals(queue.sla_within_hours, model.interval_hours), queue.sla_target)]
         if queue.sla_rest_within_hours:
             deadlines.append((deadline_lag_intervals(queue.sla_rest_within_hours, model.interval_hours), 1.0))
-        for t in range(len(model.times)):
+        n = len(model.times)
+        windows = {lag: cyclic_window_sums(work, lag + 1) for lag, _ in deadlines} if model.cyclic else {}
+        for t in range(n):
             backlog = model.backlog.get((q, m, t))
             if backlog is None:
                 continue
             # Both deadlines bound the same on-time backlog: the tighter one holds.
             allowed = math.inf
             for lag, share in deadlines:
+                if model.cyclic:
+                    if work[(t - lag) % n] <= EPS:
+                        continue
+                    allowed = min(allowed, float(windows[lag][t] - share * work[(t - lag) % n]))
+                    continue
                 if t - lag < 0 or work[t - lag] <= EPS:  # no items of that interval to judge
                     continue
                 before = arrived[t - lag - 1] if t - lag - 1 >= 0 else 0.0
@@ -150,12 +182,28 @@ def deferred_deadline(model: PlanModel) -> int:
     return bounded
 
 
+def short_deadline_floor(model: PlanModel) -> int:
+    """Deferred queues with a deadline <= ``SHORT_DEADLINE_FLOOR_HOURS`` (1-hour child
+    safety, violent extremism): sum of allocated agents + ``floor_short`` >= the
+    requirement's ``required_agents`` per interval (its stochastic floor: the agents must
+    meet the target as an Erlang C queue with deadline H, not only as fluid capacity)."""
+    by_pair = _agents_by_pair_t(model)
+    rows = 0
+    for (q, m, t), short in model.floor_short.items():
+        model.solver.Add(model.solver.Sum(by_pair.get((q, m, t), [])) + short
+                         >= float(model.required[(q, m)][t]),
+                         f"short_deadline_floor[queue={q},market={m},t={model.tname(t)}]")
+        rows += 1
+    return rows
+
+
 def _daily_members(model: PlanModel):
-    """(site, local date) -> decision variables with a shift starting that date."""
+    """(site, local date) -> decision variables with a shift starting that date (cyclic:
+    the pattern's date, so the partial first and last local days count as one)."""
     out = defaultdict(list)
     for d, var in zip(model.decisions, model.decision_vars):
         for i in d.instances:
-            out[(d.site, model.instances[i].date_local)].append(var)
+            out[(d.site, model.pattern_date(d.site, model.instances[i].date_local))].append(var)
     return out
 
 
@@ -290,15 +338,15 @@ def concentration_limit(model: PlanModel) -> int:
 
 HARD_CONSTRAINTS = [
     site_capacity, certified_pairs_only, live_coverage, deferred_backlog_flow, deferred_deadline,
-    daily_headcount_cap, weekly_agent_days_cap, contract_minimum, site_adjustment_caps,
+    short_deadline_floor, daily_headcount_cap, weekly_agent_days_cap, contract_minimum, site_adjustment_caps,
     wellness_cap, concentration_limit,
 ]
 
 
 # ------------------------------------------------------------------------- soft terms
 def paid_hours_cost(model: PlanModel) -> list:
-    """Paid hours x hourly cost, with the night premium on local night hours (in-horizon
-    part of each shift)."""
+    """Paid hours x hourly cost, with the night premium on local night hours (open mode:
+    the in-horizon part of each shift; cyclic: every shift starting in the horizon, whole)."""
     costs = []
     for d, var in zip(model.decisions, model.decision_vars):
         cost = sum(model.instances[i].cost for i in d.instances)
@@ -308,9 +356,10 @@ def paid_hours_cost(model: PlanModel) -> list:
 
 
 def live_shortfall_penalty(model: PlanModel) -> list:
-    """Agent-hours short on live queues x the queue's priority penalty."""
+    """Agent-hours short on live queues, and below a short-deadline deferred queue's floor,
+    x the queue's priority penalty."""
     terms = [var * (model.penalty[(q, m)] * model.interval_hours)
-             for (q, m, t), var in model.short.items()]
+             for (q, m, t), var in (*model.short.items(), *model.floor_short.items())]
     model.penalty_terms.extend(terms)
     return terms
 
@@ -328,6 +377,21 @@ def deferred_lateness_penalty(model: PlanModel) -> list:
     return terms
 
 
+# Work a cyclic plan leaves undone in a cycle [work hours] costs as much as being late for
+# this many deadline windows: dearer than any staffing (>= 4x the dearest agent-hour per
+# window), so it is only chosen where no certified site can do the work.
+DROPPED_WORK_WINDOWS = 10.0
+
+
+def dropped_work_penalty(model: PlanModel) -> list:
+    """Cyclic mode: deferred work not done within a cycle (the backlog would grow week
+    after week), in agent-hours x the priority penalty x ``DROPPED_WORK_WINDOWS``."""
+    terms = [var * (model.penalty[(q, m)] / model.op.queues[q].max_occupancy * DROPPED_WORK_WINDOWS)
+             for (q, m), var in model.dropped.items()]
+    model.penalty_terms.extend(terms)
+    return terms
+
+
 def backlog_holding(model: PlanModel) -> list:
     """A tiny charge per work-hour of backlog (on time and late) per interval, so idle
     paid capacity drains the backlog early instead of leaving the (1 - target) share to
@@ -335,4 +399,5 @@ def backlog_holding(model: PlanModel) -> list:
     return [var * BACKLOG_HOLDING_COST for var in (*model.backlog.values(), *model.late.values())]
 
 
-SOFT_TERMS = [paid_hours_cost, live_shortfall_penalty, deferred_lateness_penalty, backlog_holding]
+SOFT_TERMS = [paid_hours_cost, live_shortfall_penalty, deferred_lateness_penalty, dropped_work_penalty,
+              backlog_holding]

@@ -16,7 +16,7 @@ import pandas as pd
 from ortools.linear_solver import pywraplp
 
 from planning.domain import Operation, Site
-from planning.inputs import shift_utc_coverage
+from planning.inputs import shift_utc_coverage, shift_utc_span
 
 # Shortfall penalty per agent-hour = factor x (10 - priority) x the dearest productive
 # agent-hour of the operation: priority 1 is worth 36x the dearest hour, priority 9 4x.
@@ -27,6 +27,18 @@ SHORTFALL_PENALTY_FACTOR = 4.0
 # contract week is five working days per agent.
 WORKING_DAYS_PER_WEEK = 5
 EPS = 1e-9
+# Horizon modes (``PlanOptions.horizon_mode``): "cyclic" plans the week as the pattern that
+# repeats week after week (steady state: the backlog, deadlines and shifts wrap from the
+# horizon's end to its start); "open" starts with an empty backlog and leaves work due
+# after the horizon to whoever plans next (a re-plan from a real backlog).
+HORIZON_MODES = ("cyclic", "open")
+# Deferred queues whose deadline is at most this many hours (1-hour child safety, violent
+# extremism) get their stochastic requirement as a floor on their agents per interval:
+# the fluid backlog model would let a few agents at full occupancy carry the work, but so
+# short a deadline leaves no room for the queueing of a small team (the requirement's
+# Erlang C floor with deadline H, ``planning.staffing.requirements``).  Longer deadlines
+# pool work over many intervals and the fluid model is close.
+SHORT_DEADLINE_FLOOR_HOURS = 2.0
 
 
 @dataclass
@@ -74,6 +86,9 @@ class PlanModel:
     workload: dict  # (queue, market) -> np.ndarray work hours arriving per interval
     shrinkage: dict  # site -> np.ndarray shrinkage per interval
     penalty: dict  # (queue, market) -> penalty per agent-hour short
+    cyclic: bool = False  # steady state: backlog, deadlines and shifts wrap (see HORIZON_MODES)
+    dropped: dict = field(default_factory=dict)  # (queue, market) -> var: work not done per cycle [work hours]
+    floor_short: dict = field(default_factory=dict)  # (queue, market, t) -> var: agents below a short-deadline floor
     cost_terms: list = field(default_factory=list)
     penalty_terms: list = field(default_factory=list)
     counts: dict = field(default_factory=dict)
@@ -107,6 +122,28 @@ class PlanModel:
     def site_pairs(self, site: str) -> list[tuple[str, str]]:
         return self._site_pairs.get(site, [])
 
+    def pattern_date(self, site: str, day: dt.date) -> dt.date:
+        """The day of the repeating pattern a local date belongs to: itself in open mode;
+        in cyclic mode local dates one horizon apart are the same day (a horizon starting
+        at 08:00 local has a partial first and last local day that are one day)."""
+        return pattern_date(self.op.sites[site].timezone, day, self.times, self.cyclic)
+
+
+def horizon_days(times: pd.DatetimeIndex) -> int | None:
+    """Whole days in the horizon (None if it is not a whole number of days)."""
+    length = times[-1] + times.freq - times[0]
+    days, rest = divmod(length, pd.Timedelta(days=1))
+    return int(days) if days > 0 and rest == pd.Timedelta(0) else None
+
+
+def pattern_date(tz: str, day: dt.date, times: pd.DatetimeIndex, cyclic: bool) -> dt.date:
+    """See ``PlanModel.pattern_date``."""
+    days = horizon_days(times) if cyclic else None
+    if not days:
+        return day
+    first = times[0].tz_convert(tz).date()
+    return first + dt.timedelta(days=(day - first).days % days)
+
 
 def _tname(ts: pd.Timestamp) -> str:
     return ts.strftime("%Y-%m-%dT%H:%MZ")
@@ -128,9 +165,16 @@ def _night_share(site: Site, local_start: dt.datetime, minutes: float) -> float:
     return night / steps
 
 
-def _shift_instances(op: Operation, times: pd.DatetimeIndex, interval_minutes: int) -> list[ShiftInstance]:
+def _shift_instances(op: Operation, times: pd.DatetimeIndex, interval_minutes: int,
+                     cyclic: bool = False) -> list[ShiftInstance]:
+    """Every shift template on every local date that touches the horizon.  Open mode: dates
+    from the local date before the horizon start (carry-in shifts) to that of its end, each
+    covering and charged for its part inside the horizon.  Cyclic mode: only the instances
+    starting inside the horizon; the part past its end covers the horizon's first intervals
+    (the same shift in the next repeat of the pattern), and all of it is paid."""
     index = {ts: i for i, ts in enumerate(times)}
     first, last = times[0], times[-1] + pd.Timedelta(minutes=interval_minutes)
+    length = last - first
     out = []
     for template in op.shifts:
         site = op.sites.get(template.site)
@@ -140,13 +184,19 @@ def _shift_instances(op: Operation, times: pd.DatetimeIndex, interval_minutes: i
         d1 = last.tz_convert(site.timezone).date()
         day = d0
         while day <= d1:
+            if cyclic and not first <= shift_utc_span(day, template.start, template.paid_hours,
+                                                      site.timezone)[0] < last:
+                day += dt.timedelta(days=1)
+                continue
             cover, paid, night = {}, 0.0, 0.0
             for start_utc, minutes in shift_utc_coverage(day, template.start, template.paid_hours,
                                                          site.timezone, interval_minutes):
                 i = index.get(start_utc)
+                if i is None and cyclic:  # past the horizon end: the next repeat's start
+                    i = index.get(start_utc - length * ((start_utc - first) // length))
                 if i is None:
                     continue
-                cover[i] = minutes / interval_minutes
+                cover[i] = cover.get(i, 0.0) + minutes / interval_minutes
                 paid += minutes / 60.0
                 wall = start_utc.tz_convert(site.timezone).tz_localize(None).to_pydatetime()
                 night += minutes / 60.0 * _night_share(site, wall, interval_minutes)
@@ -159,10 +209,13 @@ def _shift_instances(op: Operation, times: pd.DatetimeIndex, interval_minutes: i
 
 
 def _decisions(instances: list[ShiftInstance], weekly_tours: bool, tour_days: int,
-               horizon_start: pd.Timestamp, op: Operation) -> list[Decision]:
+               horizon_start: pd.Timestamp, op: Operation,
+               times: pd.DatetimeIndex | None = None, cyclic: bool = False) -> list[Decision]:
     if not weekly_tours:
         return [Decision(f"headcount[site={x.site},shift={x.shift},date={x.date_local}]",
                          x.site, x.shift, [i]) for i, x in enumerate(instances)]
+    if cyclic and times is not None and horizon_days(times):
+        return _cyclic_tours(instances, tour_days, times, op)
     by_day = {(x.site, x.shift, x.date_local): i for i, x in enumerate(instances)}
     out = []
     for site, shift in sorted({(x.site, x.shift) for x in instances}):
@@ -179,6 +232,28 @@ def _decisions(instances: list[ShiftInstance], weekly_tours: bool, tour_days: in
                 if members:
                     out.append(Decision(f"tour[site={site},shift={shift},first_day={first_day}]",
                                         site, shift, members, w, first_day))
+    return out
+
+
+def _cyclic_tours(instances: list[ShiftInstance], tour_days: int, times: pd.DatetimeIndex,
+                  op: Operation) -> list[Decision]:
+    """Tours on the repeating pattern: a tour starting on the pattern's last days wraps to
+    its first days (the same agents' next week), one tour per site, shift and pattern day."""
+    days = horizon_days(times)
+    by_day: dict = {}
+    for i, x in enumerate(instances):
+        day = pattern_date(op.sites[x.site].timezone, x.date_local, times, True)
+        by_day.setdefault((x.site, x.shift, day), []).append(i)
+    out = []
+    for site, shift in sorted({(x.site, x.shift) for x in instances}):
+        week0 = times[0].tz_convert(op.sites[site].timezone).date()
+        for d in range(days):
+            first_day = week0 + dt.timedelta(days=d)
+            members = [i for k in range(min(tour_days, days))
+                       for i in by_day.get((site, shift, week0 + dt.timedelta(days=(d + k) % days)), [])]
+            if members:
+                out.append(Decision(f"tour[site={site},shift={shift},first_day={first_day}]",
+                                    site, shift, members, d // 7, first_day))
     return out
 
 

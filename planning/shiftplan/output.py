@@ -1,4 +1,11 @@
-"""Turn a solved shift-plan model into the tidy frames of docs/contracts.md."""
+"""Turn a solved shift-plan model into the tidy frames of docs/contracts.md.
+
+Population of every KPI: the items arriving in the horizon.  Cyclic plans (the default)
+are judged in steady state: the deferred replay runs the horizon repeated and judges one
+pass, so the backlog carried in from the previous week is worked first and the items
+arriving late in the horizon are judged at their deadlines in the next repeat.  Open
+plans start empty and leave items whose deadline falls after the horizon unjudged.
+"""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -45,10 +52,13 @@ def _shifts(model: PlanModel, heads: np.ndarray) -> pd.DataFrame:
     return frame.sort_values(["vendor", "site", "date_local", "start_local", "shift"], ignore_index=True)
 
 
-def _predicted_deferred(arrived_per_t: np.ndarray, backlog: np.ndarray, lag: int) -> np.ndarray:
+def _predicted_deferred(arrived_per_t: np.ndarray, backlog: np.ndarray, lag: int,
+                        judged: slice | None = None) -> np.ndarray:
     """Share of each interval's arrivals done within the deadline (fluid FIFO): the
     items of interval tau are done in order, so the share done by the end of tau + lag is
-    (done(tau + lag) - arrived(tau - 1)) / arrived in tau, clipped to 0-1."""
+    (done(tau + lag) - arrived(tau - 1)) / arrived in tau, clipped to 0-1.  ``judged``: the
+    intervals to return (a cyclic replay's judged pass); NaN where the deadline falls
+    after the replay."""
     arrived = np.cumsum(arrived_per_t)
     done = arrived - backlog
     n = len(arrived_per_t)
@@ -58,23 +68,25 @@ def _predicted_deferred(arrived_per_t: np.ndarray, backlog: np.ndarray, lag: int
             continue
         before = arrived[tau - 1] if tau else 0.0
         out[tau] = np.clip((done[tau + lag] - before) / arrived_per_t[tau], 0.0, 1.0)
-    return out
+    return out if judged is None else out[judged]
 
 
-def replay_backlog(queue, work: np.ndarray, agents: np.ndarray, interval_hours: float):
-    """FIFO replay of a deferred pair: allocated agents work whenever work is waiting
-    (done = min(capacity, waiting)).  Returns (backlog, late) in work hours per interval;
-    late = how far cumulative done falls behind each deadline (all earlier arrivals plus
-    the target share of interval t - lag; all of it within the optional second deadline).  The model's own backlog may idle
-    capacity within the gap tolerance; the replay never does, so its lateness is <=."""
-    n = len(work)
-    capacity = agents * queue.max_occupancy * interval_hours
-    backlog = np.zeros(n)
+def _fifo(work: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Fluid FIFO backlog at each interval end from an empty start; capacity never idles
+    while work waits (done = min(capacity, waiting))."""
+    backlog = np.zeros(len(work))
     waiting = 0.0
-    for t in range(n):
+    for t in range(len(work)):
         waiting += work[t]
         waiting -= min(capacity[t], waiting)
         backlog[t] = waiting
+    return backlog
+
+
+def _lateness(queue, work: np.ndarray, backlog: np.ndarray, interval_hours: float) -> np.ndarray:
+    """How far cumulative done falls behind each deadline (all earlier arrivals plus the
+    target share of interval t - lag; all of it within the optional second deadline)."""
+    n = len(work)
     arrived = np.cumsum(work)
     done = arrived - backlog
     late = np.zeros(n)
@@ -87,7 +99,59 @@ def replay_backlog(queue, work: np.ndarray, agents: np.ndarray, interval_hours: 
             judged = np.concatenate([np.zeros(lag), work[: n - lag]])
             due = np.where(judged > 1e-9, before + share * judged, 0.0)  # only intervals with items
             late = np.maximum(late, due - done)
-    return backlog, np.maximum(late, 0.0)
+    return np.maximum(late, 0.0)
+
+
+def _passes(queue, n: int, interval_hours: float) -> tuple[int, int]:
+    """Cyclic replay: (warm-up passes before the judged one, passes in all).  One warm-up
+    pass reaches the steady state exactly (from an empty start, the fluid FIFO backlog
+    at the end of one pass is the smallest periodic one whenever the pass's capacity
+    covers its work; otherwise the backlog grows by the difference every pass, and the
+    judged pass shows it); more when a deadline is longer than the horizon; then enough
+    passes after it for the deadlines of the judged pass's last arrivals."""
+    lags = [deadline_lag_intervals(h, interval_hours) for h in (queue.sla_within_hours, queue.sla_rest_within_hours) if h]
+    reach = -(-max(lags, default=0) // n) if n else 0
+    warm = max(1, reach)
+    return warm, warm + 1 + reach
+
+
+def replay_deferred(queue, work: np.ndarray, agents: np.ndarray, interval_hours: float,
+                    cyclic: bool = False) -> dict:
+    """FIFO replay of a deferred pair from its allocated agents (agents work whenever work
+    is waiting).  Open: one pass from an empty backlog; predicted is NaN where the deadline
+    falls after the horizon.  Cyclic (steady state): the horizon replayed ``_passes``
+    times and the judged pass returned, so every item arriving in the horizon is judged,
+    with its deadline wrapping into the next repeat.  Returns per interval of the
+    horizon ``backlog``, ``late`` (work hours), ``predicted`` (share of each interval's
+    arrivals done by its deadline), and ``handled`` (work hours done in the judged pass)."""
+    n = len(work)
+    warm, passes = _passes(queue, n, interval_hours) if cyclic else (0, 1)
+    w = np.tile(work, passes)
+    backlog = _fifo(w, np.tile(agents * queue.max_occupancy * interval_hours, passes))
+    late = _lateness(queue, w, backlog, interval_hours)
+    judged = slice(warm * n, warm * n + n)
+    lag = deadline_lag_intervals(queue.sla_within_hours, interval_hours)
+    carried = backlog[warm * n - 1] if warm else 0.0
+    # late per interval of the horizon: the worst over the judged pass and the repeats
+    # after it (equal in steady state; where the capacity falls short of the work the
+    # backlog grows every pass, and the judged items' deadlines fall in the next one)
+    late = late[warm * n:].reshape(-1, n).max(axis=0) if cyclic else late
+    return {"backlog": backlog[judged], "late": late,
+            "predicted": _predicted_deferred(w, backlog, lag, judged),
+            "handled": float(work.sum() + carried - backlog[warm * n + n - 1])}
+
+
+def replay_backlog(queue, work: np.ndarray, agents: np.ndarray, interval_hours: float,
+                   cyclic: bool = False):
+    """FIFO replay of a deferred pair: allocated agents work whenever work is waiting
+    (done = min(capacity, waiting)).  Returns (backlog, late) in work hours per interval;
+    late = how far cumulative done falls behind each deadline (all earlier arrivals plus
+    the target share of interval t - lag; all of it within the optional second deadline).
+    ``cyclic``: the steady state of the repeated horizon (``replay_deferred``).  The model's
+    own backlog may idle capacity within the gap tolerance; the replay never does, so its
+    lateness is <=."""
+    replay = replay_deferred(queue, work, agents, interval_hours, cyclic)
+    return replay["backlog"], replay["late"]
 
 
 def _live_service_level(queue, work, agents, required, interval_hours, aht_seconds):
@@ -105,8 +169,12 @@ def _live_service_level(queue, work, agents, required, interval_hours, aht_secon
     return level
 
 
-def _coverage(model: PlanModel, requirements: pd.DataFrame) -> pd.DataFrame:
+def _coverage(model: PlanModel, requirements: pd.DataFrame, handled: dict | None = None) -> pd.DataFrame:
+    """Per pair and interval of the horizon.  Cyclic plans: the deferred columns are the
+    steady state, every item arriving in the horizon judged (``replay_deferred``).
+    ``handled`` is filled with the deferred work hours each pair's replay does."""
     n, ih = len(model.times), model.interval_hours
+    handled = {} if handled is None else handled
     planned = defaultdict(lambda: np.zeros(n))
     for (site, q, m, t), var in model.agents.items():
         planned[(q, m)][t] += model.value(var)
@@ -122,10 +190,13 @@ def _coverage(model: PlanModel, requirements: pd.DataFrame) -> pd.DataFrame:
             level = _live_service_level(queue, model.workload[(q, m)], plan, required, ih,
                                         aht.get((q, m), queue.aht_seconds))
         else:
-            backlog, late = replay_backlog(queue, model.workload[(q, m)], plan, ih)
+            replay = replay_deferred(queue, model.workload[(q, m)], plan, ih, model.cyclic)
+            backlog, late, level = replay["backlog"], replay["late"], replay["predicted"]
             short = late / (queue.max_occupancy * ih)
-            lag = deadline_lag_intervals(queue.sla_within_hours, ih)
-            level = _predicted_deferred(model.workload[(q, m)], backlog, lag)
+            below = np.array([model.value(model.floor_short[(q, m, t)]) if (q, m, t) in model.floor_short
+                              else 0.0 for t in range(n)]) if model.floor_short else np.zeros(n)
+            short = np.maximum(short, below)  # short-deadline queues: agents below their floor
+            handled[(q, m)] = replay["handled"]
         seconds = aht.get((q, m), queue.aht_seconds)
         parts.append(pd.DataFrame({
             "timestamp": model.times, "queue": q, "market": m, "sla_kind": queue.sla_kind.value,
@@ -159,7 +230,8 @@ def build_frames(model: PlanModel, op, requirements: pd.DataFrame) -> dict:
         [{"timestamp": model.times[t], "site": s, "queue": q, "market": m, "agents": v}
          for (s, q, m, t), var in model.agents.items() if (v := model.value(var)) > 1e-6],
         columns=["timestamp", "site", "queue", "market", "agents"])
-    coverage = _coverage(model, requirements)
+    handled_deferred: dict = {}
+    coverage = _coverage(model, requirements, handled_deferred)
     per_site = defaultdict(lambda: {"paid_hours": 0.0, "night_hours": 0.0, "cost": 0.0})
     daily = defaultdict(float)
     for x, h in zip(model.instances, heads):
@@ -179,19 +251,31 @@ def build_frames(model: PlanModel, op, requirements: pd.DataFrame) -> dict:
     live = coverage["sla_kind"] == SlaKind.live.value
     unmet_live = float((coverage.loc[live, "shortfall"] * ih).sum())
     unmet_deferred = 0.0
+    below_floor = defaultdict(float)  # agent-hours below a short-deadline floor per pair
+    for (q, m, _), var in model.floor_short.items():
+        below_floor[(q, m)] += model.value(var) * ih
     for (q, m), g in coverage[~live].groupby(["queue", "market"]):
-        unmet_deferred += float(g["late_work_hours"].max()) / op.queues[q].max_occupancy
+        # the largest late work, or the agent-hours below a short-deadline floor if more
+        unmet_deferred += max(float(g["late_work_hours"].max()) / op.queues[q].max_occupancy,
+                              below_floor[(q, m)])
     productive_hours = 0.0
     for site in op.sites:
         for t, terms in model._site_cover.get(site, {}).items():
             productive_hours += sum(model.value(var) * share for var, share in terms) \
                 * (1 - model.shrinkage[site][t]) * ih
-    # Work handled in the horizon: everything that arrived, less the deferred backlog still
-    # waiting at its end (work arriving late in the horizon is due after it).
-    last = len(model.times) - 1
-    waiting = sum(model.value(var) + model.value(model.late[key]) for key, var in model.backlog.items()
-                  if key[2] == last)
-    handled = float(requirements["workload_hours"].sum()) - waiting
+    if model.cyclic:
+        # Steady state: all work arriving in the horizon (live, and deferred as the replay
+        # does it: all of it unless the capacity falls short of the week's work).
+        deferred = {key for key in model.workload if model.op.queues[key[0]].sla_kind is not SlaKind.live}
+        handled = float(sum(model.workload[key].sum() for key in model.workload if key not in deferred)
+                        + sum(handled_deferred.get(key, 0.0) for key in deferred))
+    else:
+        # Open: everything that arrived, less the deferred backlog still waiting at the
+        # horizon's end (work arriving late in the horizon is due after it).
+        last = len(model.times) - 1
+        waiting = sum(model.value(var) + model.value(model.late[key]) for key, var in model.backlog.items()
+                      if key[2] == last)
+        handled = float(requirements["workload_hours"].sum()) - waiting
     cost = float(cost_by_site["cost"].sum())
     queues = _queues(model, coverage)
     kpis = {

@@ -21,6 +21,7 @@ independently; ``planning.shiftplan.diagnosis`` explains shortfalls in words.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -55,6 +56,13 @@ class PlanOptions:
     method : "auto" picks the direct MIP for small models, and for large ones the HiGHS
         children (diving and neighbourhood search, branch and cut beside it; the better
         plan wins); "mip" / "lp-round" force the in-process MIP or LP rounding (no HiGHS)
+    horizon_mode : "cyclic" (default): the horizon is the pattern that repeats week after
+        week (steady state): the backlog at its end is its start's, work arriving on
+        Sunday night is due, and staffed, on Monday morning of the same pattern, and a
+        shift running past the end covers the first intervals (no carry-in shifts from
+        the day before).  "open": an empty backlog at the start, nothing due after the
+        end, shifts from the day before count for their part inside the horizon (a
+        re-plan from a real backlog, or to compare).  docs/shiftplan.md.
     """
 
     weekly_tours: bool = False
@@ -64,6 +72,7 @@ class PlanOptions:
     seed: int | None = None
     backend: str = DEFAULT_BACKEND
     method: str = "auto"  # "auto" | "mip" (always the MIP) | "lp-round" (always the rounding)
+    horizon_mode: str = "cyclic"  # "cyclic" (steady-state week) | "open" (free edges)
 
 
 @dataclass
@@ -115,6 +124,7 @@ def _resolve(op: Operation, options: PlanOptions | None) -> PlanOptions:
         seed=s.random_seed if options.seed is None else options.seed,
         backend=options.backend.upper(),
         method=options.method,
+        horizon_mode=options.horizon_mode,
     )
 
 
@@ -160,7 +170,7 @@ def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions |
         raise ValueError(f"solver backend '{opts.backend}' is not available; use SCIP or HIGHS")
     say("Building the model")
     model = build_model(solver, op, requirements, weekly_tours=opts.weekly_tours,
-                        tour_days=opts.tour_days)
+                        tour_days=opts.tour_days, horizon_mode=opts.horizon_mode)
     size = {"integer_variables": len(model.decisions), "variables": solver.NumVariables(),
             "constraints": solver.NumConstraints(), "build_seconds": time.perf_counter() - t0}
     say(f"Model: {size['variables']:,} variables ({size['integer_variables']:,} integer), "
@@ -240,6 +250,8 @@ def extract_result(model: PlanModel, op: Operation, requirements: pd.DataFrame, 
         gap = (objective - bound) / abs(objective) if abs(objective) > 1e-9 else 0.0
     else:
         objective = bound = gap = math.nan
+    # the mode the model was built in (a horizon of partial days cannot repeat: open)
+    opts = dataclasses.replace(opts, horizon_mode="cyclic" if model.cyclic else "open")
     frames = build_frames(model, op, requirements) if solved else None
     empty = pd.DataFrame()
     return PlanResult(
@@ -266,9 +278,15 @@ def simulate_plan(op: Operation, requirements: pd.DataFrame, plan: PlanResult,
                   replications: int = SIMULATION_REPLICATIONS) -> pd.DataFrame | None:
     """Run the plan's planned agents through the discrete-event simulator
     (``planning.simulation.pairs.simulate_staffing``) and fill ``plan.queues['simulated']``:
-    the volume-weighted simulated attainment per queue x market, over the arrivals
-    whose deadline falls inside the horizon (as the predicted figure).  Returns the
-    simulator's per-interval frame (None if the plan has no solution)."""
+    the volume-weighted simulated attainment per queue x market.
+
+    Population: the items arriving in the horizon, as the predicted figure.  Cyclic plans
+    (steady state): the simulator warms up with the plan's horizon repeated once before
+    the judged one (so the backlog carried in from last week is there) and runs on into
+    the next repeat for as long as the longest deadline, so every item arriving in the
+    horizon is judged at its deadline.  Open plans: one pass from an empty queue, judging
+    the arrivals whose deadline falls inside the horizon.  Returns the simulator's
+    per-interval frame for the horizon (None if the plan has no solution)."""
     from planning.simulation import simulate_staffing
 
     if not plan.ok or not len(plan.coverage):
@@ -276,9 +294,23 @@ def simulate_plan(op: Operation, requirements: pd.DataFrame, plan: PlanResult,
     frame = requirements[["timestamp", "queue", "market", "volume", "aht_seconds"]].merge(
         plan.coverage[["timestamp", "queue", "market", "planned"]], on=["timestamp", "queue", "market"],
         how="left").fillna({"planned": 0.0})
+    horizon = pd.DatetimeIndex(frame["timestamp"])
+    cyclic = getattr(plan.options, "horizon_mode", "open") == "cyclic" and len(frame)
+    if cyclic:
+        step = pd.Timedelta(minutes=int(requirements["interval_minutes"].iloc[0])
+                            if "interval_minutes" in requirements else op.settings.interval_minutes)
+        length = horizon.max() + step - horizon.min()
+        longest = max(max(q.deadline_seconds / 3600.0, q.sla_rest_within_hours or 0.0) for q in op.queues.values())
+        tail = frame[horizon < horizon.min() + min(length, pd.Timedelta(hours=longest) + step)]
+        frame = pd.concat([frame.assign(timestamp=frame["timestamp"] - length), frame,
+                           tail.assign(timestamp=tail["timestamp"] + length)], ignore_index=True)
     sim = simulate_staffing(frame, op, replications=replications, agents_column="planned")
-    # Compare like with like: only arrivals whose deadline falls inside the horizon (the
-    # model may leave later deadlines to the next plan; the predicted level skips them too).
+    if cyclic:
+        inside = pd.DatetimeIndex(sim["timestamp"])
+        sim = sim[(inside >= horizon.min()) & (inside <= horizon.max())].reset_index(drop=True)
+        frame = requirements[["timestamp", "queue", "market", "volume"]]
+    # Compare like with like: the arrivals the predicted level judges (cyclic: all of them;
+    # open: those whose deadline falls inside the horizon).
     judged = plan.coverage[["timestamp", "queue", "market", "predicted_service_level"]]
     both = sim.merge(frame[["timestamp", "queue", "market", "volume"]], on=["timestamp", "queue", "market"])
     both = both.merge(judged, on=["timestamp", "queue", "market"], how="left")

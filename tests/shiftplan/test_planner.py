@@ -122,18 +122,40 @@ def test_deferred_deadline_and_occupancy():
     assert plan.queues["predicted"].iloc[0] >= 0.9 - 1e-6
 
 
-def test_occupancy_counts_only_work_handled_in_the_horizon():
-    # 3 work-hours arrive at 00:00, 4 more at 22:00 with a 4 h deadline (due after the
-    # 24 h horizon, so they may wait).  One 00:00-04:00 shift at occupancy 1: 1 agent does
-    # the 3 h (paid 4 h, 1 - 0 shrinkage).  The 22:00 work is left waiting: handled 3 h of
-    # 4 productive hours -> occupancy 0.75 (counting the waiting 4 h would give 1.75).
+def test_open_horizon_occupancy_counts_only_work_handled_in_the_horizon():
+    # Open mode (free edges): 3 work-hours arrive at 00:00, 4 more at 22:00 with a 4 h
+    # deadline (due after the 24 h horizon, so they may wait).  One 00:00-04:00 shift at
+    # occupancy 1: 1 agent does the 3 h (paid 4 h, 1 - 0 shrinkage).  The 22:00 work is left
+    # waiting: handled 3 h of 4 productive hours -> occupancy 0.75.
     op = operation([queue("rev", kind="deferred", max_occupancy=1.0, sla_within_hours=4)],
                    [site(shrinkage=0.0)], [("S1", "rev")], [("S1", "a", "00:00", 4)])
     work = [3.0] + [0.0] * 21 + [4.0, 0.0]
     req = requirements(op, {"rev": [1.0] + [0.0] * 21 + [1.0, 0.0]}, workload={"rev": work})
-    plan = solve(op, req, gap_target=0.0)  # optimal: the backlog holding cost drains the 3 h
+    plan = solve(op, req, gap_target=0.0, horizon_mode="open")  # optimal: holding cost drains the 3 h
     assert heads(plan) == 1
     assert plan.kpis["occupancy"] == pytest.approx(0.75, abs=1e-6)
+
+
+def test_cyclic_day_staffs_the_work_that_arrived_last_night():
+    # The same day repeated (cyclic, the default): the 4 h arriving at 22:00 are due by the
+    # end of 01:00 (lag 3 -> interval 25 = 01:00 of the next repeat), FIFO before the 3 h of
+    # 00:00.  The 00:00-04:00 shift must do 0.9 x 4 = 3.6 h in 00:00-02:00 -> 2 agents
+    # (1 does 2 h); then the 3 h of 00:00 by 04:00: 2 x 4 = 8 h >= 7 h.  Occupancy counts all
+    # 7 h of the day: 7 / 8 = 0.875.  Paid 2 x 4 h x 10 = 80.
+    op = operation([queue("rev", kind="deferred", max_occupancy=1.0, sla_within_hours=4)],
+                   [site(shrinkage=0.0)], [("S1", "rev")], [("S1", "a", "00:00", 4)])
+    work = [3.0] + [0.0] * 21 + [4.0, 0.0]
+    req = requirements(op, {"rev": [1.0] + [0.0] * 21 + [1.0, 0.0]}, workload={"rev": work})
+    plan = solve(op, req, gap_target=0.0)
+    assert plan.options.horizon_mode == "cyclic"
+    assert heads(plan) == 2
+    assert_allclose(plan.cost, 80.0)
+    assert plan.kpis["occupancy"] == pytest.approx(0.875, abs=1e-6)
+    assert plan.unmet_agent_hours == pytest.approx(0, abs=1e-6)
+    # every interval with arrivals is judged, and meets its target
+    cov = plan.coverage.set_index("timestamp")
+    assert cov["predicted_service_level"].notna().sum() == 2
+    assert plan.queues["predicted"].iloc[0] >= 0.9 - 1e-6
 
 
 def test_deferred_backlog_carries_work_to_a_later_shift():

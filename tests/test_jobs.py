@@ -221,7 +221,7 @@ def test_sweep_removes_only_folders_of_dead_owners(tmp_path):
     import subprocess
     import sys
 
-    from planning.jobs import FOLDER_PREFIX, sweep_stale_folders
+    from planning.job_process import FOLDER_PREFIX, sweep_stale_folders
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()

@@ -187,7 +187,7 @@ def load_inputs() -> Loaded:
 @st.cache_resource(show_spinner=False)
 def _swept_once() -> int:
     """Once per server: remove the job folders that servers killed earlier left behind."""
-    from planning.jobs import sweep_stale_folders
+    from planning.job_process import sweep_stale_folders
 
     return sweep_stale_folders()
 

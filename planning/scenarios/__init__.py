@@ -14,5 +14,6 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "scenario": ["BaseNotAllowed", "PlanSettings", "Scenario", "ScenarioInputError", "allowed_bases", "compare",
         "compare_wide", "kpis_to_json", "labels", "load_base", "resolve_base", "run_scenario", "what_changed"],
     "site_levers": ["AddCertification", "AddSite", "RemoveCertification", "RemoveSite", "RemoveVendor"],
-    "store": ["Store", "StoreError", "StoreUnavailable", "explain_database_error"],
+    "store": ["Store"],
+    "store_errors": ["StoreError", "StoreUnavailable", "explain_database_error"],
 })

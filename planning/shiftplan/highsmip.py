@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from planning.job_process import alive
+
 _ROOT = Path(__file__).resolve().parents[2]
 # Heuristic effort: the sub-MIP (RINS/RENS) heuristics find the near-optimal plans on
 # this model; the default 0.05 reaches them much later (measured on the sample week:
@@ -75,16 +77,6 @@ def proto_arrays(proto) -> dict[str, np.ndarray]:
 FOLDER_PREFIX = "plan-highs-"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    return True
-
-
 def sweep_stale_folders(root: Path | None = None) -> int:
     """Remove the folders of runs whose owning process is gone (a solve killed with
     SIGKILL cannot remove its own; each holds a copy of the model).  Returns how many."""
@@ -94,7 +86,7 @@ def sweep_stale_folders(root: Path | None = None) -> int:
             owner = int((folder / "owner").read_text())
         except (OSError, ValueError):
             continue  # not ours, or still being created
-        if not _alive(owner):
+        if not alive(owner):
             shutil.rmtree(folder, ignore_errors=True)
             removed += 1
     return removed

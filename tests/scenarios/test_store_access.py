@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, event, text
 from planning import access
 from planning.access import Forbidden, Principal, Role
 from planning.scenarios import Scenario, Store, StoreError
-from planning.scenarios import store as store_mod
+from planning.scenarios import store_errors
 from tests.pg import INSTALL_HINT, fresh_database, pg_server
 
 PLANNER = Principal("pm@example.com", Role.planner)
@@ -243,7 +243,7 @@ def test_unreachable_database_says_so():
 
 
 def test_unknown_database_errors_keep_their_detail():
-    assert "failed: boom" in store_mod.explain_database_error(RuntimeError("boom"), "sqlite:///x.db")
+    assert "failed: boom" in store_errors.explain_database_error(RuntimeError("boom"), "sqlite:///x.db")
 
 
 # ---------------------------------------------------------------- base datasets come from the server

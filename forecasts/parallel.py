@@ -7,8 +7,12 @@ message)`` is called after each finished item, in the calling process.
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import sys
+import threading
+import types
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, Callable, Sequence
 
@@ -39,12 +43,36 @@ def fan_out(fn: Callable, items: Sequence, backend: str = "process", workers: in
         return _fan_out_dask(fn, items, workers, progress, dask_address)
     results: list = [None] * total
     with ProcessPoolExecutor(max_workers=min(workers, total), mp_context=_context()) as pool:
-        futures = {pool.submit(fn, item): i for i, item in enumerate(items)}
+        with quiet_main():  # the workers start during the submits
+            futures = {pool.submit(fn, item): i for i, item in enumerate(items)}
         for done, future in enumerate(as_completed(futures), start=1):
             i = futures[future]
             results[i] = future.result()
             progress(done, total, _label(items[i]))
     return results
+
+
+_MAIN_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def quiet_main():
+    """Start worker processes with a blank ``__main__``.
+
+    A new process (spawn or forkserver) re-runs the parent's ``__main__`` file before it
+    works. Under Streamlit that is the last page script run (Streamlit installs each page as
+    ``__main__``), under AppTest a script that cannot run on its own: the worker would run a
+    page, or die. What the workers run is always importable by name, so they need none of it.
+    """
+    with _MAIN_LOCK:
+        blank = types.ModuleType("__main__")
+        real = sys.modules.get("__main__")
+        sys.modules["__main__"] = blank
+        try:
+            yield
+        finally:
+            if sys.modules.get("__main__") is blank and real is not None:
+                sys.modules["__main__"] = real
 
 
 def _context():
@@ -68,8 +96,9 @@ def _fan_out_dask(fn, items, workers, progress, address):
     if address:
         client = Client(address)
     else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+        with quiet_main():
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
         client = Client(cluster)
     try:
         futures = client.map(fn, list(items), pure=False)

@@ -1,5 +1,6 @@
 """Building the shift planner's MIP on a solver: variables, the named hard constraints of
-:mod:`planning.shiftplan.constraints` and the objective of its soft terms.
+:mod:`planning.shiftplan.constraints` and the objective of the soft terms of
+:mod:`planning.shiftplan.objective`.
 
 The data classes and shift instances live in :mod:`planning.shiftplan.model`; the
 constraints import only those, so the model does not import its constraints.
@@ -13,7 +14,9 @@ import pandas as pd
 from ortools.linear_solver import pywraplp
 
 from planning.domain import Operation, SlaKind
-from planning.shiftplan.constraints import HARD_CONSTRAINTS, SOFT_TERMS
+from planning.teams import unit_operation
+from planning.shiftplan.constraints import HARD_CONSTRAINTS
+from planning.shiftplan.objective import SOFT_TERMS
 from planning.shiftplan.model import (EPS, HORIZON_MODES, SHORT_DEADLINE_FLOOR_HOURS, SHORTFALL_PENALTY_FACTOR,
                                       WORKING_DAYS_PER_WEEK, PlanModel, _decisions, _grid, _shift_instances, _shrinkage, horizon_days)
 
@@ -21,16 +24,19 @@ from planning.shiftplan.model import (EPS, HORIZON_MODES, SHORT_DEADLINE_FLOOR_H
 # --------------------------------------------------------------------------- build
 def build_model(solver: pywraplp.Solver, op: Operation, requirements: pd.DataFrame, *,
                 weekly_tours: bool = False, tour_days: int = WORKING_DAYS_PER_WEEK,
-                horizon_mode: str = "cyclic") -> PlanModel:
+                horizon_mode: str = "cyclic", cuts: dict | None = None) -> PlanModel:
     """Variables, every hard constraint and the objective, on ``solver``.
 
     horizon_mode : "cyclic" (default) plans the horizon as a pattern repeated week after
         week: the backlog, the deadlines and the shifts wrap from its end to its start;
         "open" starts from an empty backlog and leaves what is due after the horizon
         (``planning.shiftplan.model.HORIZON_MODES``).  A horizon that is not a whole number
-        of days cannot repeat: it is planned open, with a note."""
+        of days cannot repeat: it is planned open, with a note.
+    cuts : ``{(queue, market, UTC interval start): agents}`` from the simulation loop
+        (``planning.shiftplan.loop``), added as the ``simulation_cuts`` rule."""
     if horizon_mode not in HORIZON_MODES:
         raise ValueError(f"horizon_mode must be one of {HORIZON_MODES}, not {horizon_mode!r}")
+    source, (op, teams) = op, unit_operation(op)  # one "site" per team (planning.teams)
     if "interval_minutes" in requirements and len(requirements):
         interval_minutes = int(requirements["interval_minutes"].iloc[0])
     else:
@@ -60,7 +66,8 @@ def build_model(solver: pywraplp.Solver, op: Operation, requirements: pd.DataFra
 
     model = PlanModel(solver, op, times, interval_minutes / 60.0, pairs, instances, decisions,
                       decision_vars, {}, {}, {}, {}, required, workload, _shrinkage(op, times),
-                      penalty, cyclic)
+                      penalty, cyclic, teams=teams, source_op=source)
+    model.terminal = horizon_mode == "backlog"
     if horizon_mode == "cyclic" and not cyclic:
         model.notes.append("the horizon is not a whole number of days, so it cannot repeat: "
                            "planned open (empty backlog at its start, nothing due after its end)")
@@ -78,6 +85,11 @@ def build_model(solver: pywraplp.Solver, op: Operation, requirements: pd.DataFra
         if (c.queue, c.market) in required and c.site in op.sites:
             certified[c.site].append((c.queue, c.market))
     model._site_pairs = {s: sorted(set(p)) for s, p in certified.items()}
+    model.cuts = {}
+    for (q, m, ts), agents in (cuts or {}).items():
+        t = pos.get(pd.Timestamp(ts).tz_convert("UTC") if pd.Timestamp(ts).tzinfo else pd.Timestamp(ts, tz="UTC"))
+        if t is not None and (q, m) in required:
+            model.cuts[(q, m, t)] = max(model.cuts.get((q, m, t), 0.0), float(agents))
     _allocation_variables(model)
     for rule in HARD_CONSTRAINTS:
         model.counts[rule.__name__] = rule(model)

@@ -13,6 +13,11 @@ repeated and every item arriving in one pass is judged at its deadline, also whe
 falls in the next repeat.  Deferred queues with a deadline of at most
 ``SHORT_DEADLINE_HOURS`` also need their requirement as a floor on their agents.
 
+Teams (``planning.teams``): every rule that is per site holds per team (its cap, minimum,
+shrinkage, certifications and the wellness share), and a site with teams also keeps its
+own cap and minimum over the sum of its teams (``site_team_totals``).  A plan frame
+without a ``team`` column is read as one team per site.
+
 Tolerance: ``TOL`` absolute on agent and work-hour quantities (solver round-off).
 """
 from __future__ import annotations
@@ -27,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from planning.domain import Operation
+from planning.teams import TeamIndex, unit_column, unit_operation
 
 TOL = 1e-4
 SHORT_DEADLINE_HOURS = 2.0  # deferred deadlines this short have their requirement as a floor on agents
@@ -141,9 +147,10 @@ def check_plan(op: Operation, requirements: pd.DataFrame, plan, horizon_mode: st
     n, hours = len(times), minutes / 60.0
     cyclic = _mode(plan, times, minutes, horizon_mode)
     pos = {ts: i for i, ts in enumerate(times)}
-    share, touching = _on_shift(op, plan.shifts, times, minutes, out, cyclic)
+    source, (op, index) = op, unit_operation(op)  # one "site" per team
+    shifts, alloc = _per_unit(plan.shifts, index, out), _per_unit(plan.allocation, index, out)
+    share, touching = _on_shift(op, shifts, times, minutes, out, cyclic)
     shrink = _shrinkage(op, times)
-    alloc = plan.allocation
     certified = {(c.site, c.queue, c.market) for c in op.certifications}
 
     by_site = defaultdict(lambda: np.zeros(n))
@@ -174,11 +181,75 @@ def check_plan(op: Operation, requirements: pd.DataFrame, plan, horizon_mode: st
             out.append(Violation("wellness_cap", f"{site} {times[t]}: {severe[site][t]:.3f} on severe > "
                                  f"{limit:.0%} of {productive[t]:.3f}"))
 
-    _check_headcounts(op, plan.shifts, times, minutes, cyclic, out)
+    _check_headcounts(op, shifts, times, minutes, cyclic, out)
     _check_adjustments(op, touching, times, minutes, out)
+    if any(index.has_teams(site) for site in source.sites):
+        _check_site_totals(source, index, shifts, touching, times, minutes, cyclic, out)
     _check_demand(op, requirements, plan.coverage, by_pair, times, pos, hours, cyclic, out)
-    _check_concentration(op, per_site_pair, out)
+    by_site_pair = defaultdict(float)
+    for (unit, q, m), v in per_site_pair.items():
+        by_site_pair[(index.site_of(unit), q, m)] += v
+    _check_concentration(source, by_site_pair, out)
     return out
+
+
+def _per_unit(frame: pd.DataFrame, index: TeamIndex, out: list[Violation]) -> pd.DataFrame:
+    """``frame`` with ``site`` replaced by the row's planning unit (its team); rows naming
+    a team the site does not have are reported and dropped."""
+    if frame is None or not len(frame) or "site" not in frame:
+        return frame
+    units = unit_column(frame, index)
+    known = units.isin(list(index.units)).to_numpy()
+    for row in frame[~known].drop_duplicates(["site", "team"] if "team" in frame else ["site"]).itertuples(index=False):
+        out.append(Violation("team", f"{row.site} has no team '{getattr(row, 'team', '')}'"))
+    return frame[known].assign(site=units[known])
+
+
+def _check_site_totals(source, index, shifts, touching, times, minutes, cyclic, out):
+    """Sites with teams: the site's cap and minimum over the sum of its teams, and a scenario
+    cap above 0 over all its teams on shift."""
+    teamed = [s for s in source.sites if index.has_teams(s)]
+    if len(shifts):
+        by_site = shifts.assign(site=[index.site_of(u) for u in shifts["site"]])
+    else:
+        by_site = pd.DataFrame(columns=["site", "date_local", "headcount"])
+    dated = by_site.assign(date_local=[
+        _same_day(source.sites[r.site].timezone, r.date_local if isinstance(r.date_local, dt.date)
+                  else pd.Timestamp(r.date_local).date(), times, minutes, cyclic)
+        for r in by_site.itertuples(index=False)]) if len(by_site) else by_site
+    days = dated.groupby(["site", "date_local"], as_index=False)["headcount"].sum() if len(dated) else dated
+    for name in teamed:
+        site = source.sites[name]
+        mine = days[days["site"] == name] if len(days) else days
+        for row in mine.itertuples(index=False):
+            if row.headcount > site.max_headcount:
+                out.append(Violation("site_daily_headcount_cap", f"{name} {row.date_local}: {row.headcount} > "
+                                     f"{site.max_headcount} (all its teams)"))
+        first = times[0].tz_convert(site.timezone).date()
+        last = times[-1].tz_convert(site.timezone).date()
+        week = 0
+        while first + dt.timedelta(days=7 * week + 6) <= last:
+            block = {first + dt.timedelta(days=7 * week + j) for j in range(7)}
+            agent_days = float(mine[mine["date_local"].isin(block)]["headcount"].sum()) if len(mine) else 0.0
+            if agent_days > 5 * site.max_headcount:
+                out.append(Violation("site_weekly_agent_days_cap", f"{name} week {week}: {agent_days} agent-days"))
+            if agent_days < 5 * site.min_headcount:
+                out.append(Violation("site_contract_minimum", f"{name} week {week}: {agent_days:.0f} agent-days "
+                                     f"< 5 x {site.min_headcount} (all its teams)"))
+            week += 1
+    adj = source.site_adjustments
+    if adj is None or not len(adj) or "max_headcount" not in adj:
+        return
+    step = pd.Timedelta(minutes=minutes)
+    for row in adj.to_dict("records"):
+        cap = row.get("max_headcount")
+        if row["site"] not in teamed or cap is None or pd.isna(cap):
+            continue
+        inside = np.asarray((times + step > pd.Timestamp(row["start"])) & (times < pd.Timestamp(row["end"])))
+        on = sum((touching[u] for u in index.by_site[row["site"]] if u in touching), np.zeros(len(times)))[inside]
+        if len(on) and on.max() > cap + TOL:
+            out.append(Violation("site_adjustment_cap", f"{row['site']}: {on.max():.0f} on shift (all its teams) "
+                                 f"during {row['start']}-{row['end']} > cap {cap}"))
 
 
 def _check_headcounts(op, shifts, times, minutes, cyclic, out):

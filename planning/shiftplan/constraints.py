@@ -1,7 +1,8 @@
-"""The shift planner's named constraints (hard) and objective terms (soft).
+"""The shift planner's named hard constraints (the soft terms of the objective are in
+:mod:`planning.shiftplan.objective`).
 
 Each function takes the ``PlanModel`` under construction, adds its rows, and returns how
-many it added (hard) or the objective terms (soft).  ``planning.shiftplan.check`` re-verifies
+many it added.  ``planning.shiftplan.check`` re-verifies
 every hard rule here on a finished plan, written independently.
 """
 from __future__ import annotations
@@ -29,11 +30,6 @@ def _agents_by_pair_t(model: PlanModel):
     for (site, q, m, t), var in model.agents.items():
         out[(q, m, t)].append(var)
     return out
-
-
-# [currency per work-hour per interval]: small against any hourly cost, so it never
-# buys staff, only orders the work of staff already paid for.
-BACKLOG_HOLDING_COST = 1e-3
 
 
 def deadline_lag_intervals(hours: float, interval_hours: float) -> int:
@@ -145,7 +141,9 @@ def deferred_deadline(model: PlanModel) -> int:
     no lateness (``late[t]`` fixed at 0).  Cyclic mode: the window wraps, allowed[t] =
     the work arriving in the lag + 1 intervals ending at t, counted modulo the horizon,
     less the target share of interval (t - lag) mod T; so work arriving late on Sunday
-    is due early on Monday of the same pattern.  Returns the number of bounded intervals."""
+    is due early on Monday of the same pattern.  "backlog" mode (``model.terminal``): the
+    on-time backlog at the last interval is 0, so what is left then is late.  Returns the
+    number of bounded intervals."""
     bounded = 0
     for q, m in model.pairs:
         queue = model.op.queues[q]
@@ -174,6 +172,8 @@ def deferred_deadline(model: PlanModel) -> int:
                     continue
                 before = arrived[t - lag - 1] if t - lag - 1 >= 0 else 0.0
                 allowed = min(allowed, float(arrived[t] - before - share * work[t - lag]))
+            if model.terminal and t == n - 1:
+                allowed = 0.0  # "backlog" mode: nothing on time is left at the end (late is penalised)
             if allowed < math.inf:
                 backlog.SetUb(max(0.0, allowed))
                 bounded += 1
@@ -193,6 +193,26 @@ def short_deadline_floor(model: PlanModel) -> int:
         model.solver.Add(model.solver.Sum(by_pair.get((q, m, t), [])) + short
                          >= float(model.required[(q, m)][t]),
                          f"short_deadline_floor[queue={q},market={m},t={model.tname(t)}]")
+        rows += 1
+    return rows
+
+
+def simulation_cuts(model: PlanModel) -> int:
+    """Cuts from the agent-level simulation (``planning.shiftplan.loop``): where a plan
+    was simulated short of a pair's target, sum of the pair's allocated agents +
+    ``cut_short`` >= the cut's agents in that interval (a cutting plane in the sense of
+    Atlason, Epelman & Henderson 2004: the fluid model's capacity was not enough there).
+    Soft like the live coverage, so caps and certifications still decide; no cuts, no rows."""
+    by_pair = _agents_by_pair_t(model)
+    rows = 0
+    for (q, m, t), rhs in sorted(model.cuts.items()):
+        if t < 0 or t >= len(model.times) or rhs <= EPS:
+            continue
+        short = model.solver.NumVar(0, model.solver.infinity(),
+                                    f"cut_short[queue={q},market={m},t={model.tname(t)}]")
+        model.cut_short[(q, m, t)] = short
+        model.solver.Add(model.solver.Sum(by_pair.get((q, m, t), [])) + short >= float(rhs),
+                         f"simulation_cut[queue={q},market={m},t={model.tname(t)}]")
         rows += 1
     return rows
 
@@ -280,6 +300,58 @@ def site_adjustment_caps(model: PlanModel) -> int:
     return rows
 
 
+def site_team_totals(model: PlanModel) -> int:
+    """Sites with teams (``planning.teams``): each team has its own cap and minimum (the
+    rules above, per team); the site's bound the sum of its teams: agents starting a shift
+    on one local date <= the site's max_headcount, agent-days in a full local week <= 5 x
+    max_headcount and >= 5 x min_headcount, and a scenario cap above 0 on the site
+    (``site_adjustments``) bounds all its teams on shift together."""
+    index, source = model.teams, model.source_op
+    if index is None or source is None:
+        return 0
+    teamed = {site: units for site, units in index.by_site.items() if index.has_teams(site)}
+    if not teamed:
+        return 0
+    rows = 0
+    daily = defaultdict(list)
+    for (unit, day), members in _daily_members(model).items():
+        daily[(model.site_of(unit), day)].extend(members)
+    for (site, day), members in sorted(daily.items()):
+        if site in teamed:
+            model.solver.Add(model.solver.Sum(members) <= source.sites[site].max_headcount,
+                             f"site_daily_headcount_cap[site={site},date={day}]")
+            rows += 1
+    weekly = defaultdict(list)
+    for (unit, k), members in _full_weeks(model).items():
+        weekly[(model.site_of(unit), k)].extend(members)
+    for (site, k), members in sorted(weekly.items()):
+        if site not in teamed or not members:
+            continue
+        model.solver.Add(model.solver.Sum(members) <= WORKING_DAYS_PER_WEEK * source.sites[site].max_headcount,
+                         f"site_weekly_agent_days_cap[site={site},week={k}]")
+        rows += 1
+        if source.sites[site].min_headcount > 0:
+            model.solver.Add(model.solver.Sum(members) >= WORKING_DAYS_PER_WEEK * source.sites[site].min_headcount,
+                             f"site_contract_minimum[site={site},week={k}]")
+            rows += 1
+    adj = source.site_adjustments
+    if adj is None or not len(adj) or "max_headcount" not in adj:
+        return rows
+    for row in adj.itertuples(index=False):
+        cap = row.max_headcount
+        if row.site not in teamed or cap is None or pd_isna(cap) or float(cap) <= 0:
+            continue  # outages (0) hold per team already
+        start, end = pd.Timestamp(row.start), pd.Timestamp(row.end)
+        for t in range(len(model.times)):
+            ts = model.times[t]
+            on = [model.on_duty(u, t) for u in teamed[row.site] if t in model._site_cover.get(u, {})]
+            if on and ts + model.times.freq > start and ts < end:
+                model.solver.Add(model.solver.Sum(on) <= float(cap),
+                                 f"site_adjustment_cap[site={row.site},t={_tname(ts)}]")
+                rows += 1
+    return rows
+
+
 def pd_isna(value) -> bool:
     try:
         return bool(value != value)
@@ -315,15 +387,15 @@ def concentration_limit(model: PlanModel) -> int:
     limit = model.op.settings.concentration_max_share
     if limit is None or limit >= 1:
         return 0
-    per_site = defaultdict(list)
-    for (site, q, m, t), var in model.agents.items():
-        per_site[(q, m, site)].append(var)
+    per_site = defaultdict(list)  # by site: a site's teams count together
+    for (unit, q, m, t), var in model.agents.items():
+        per_site[(q, m, model.site_of(unit))].append(var)
     sites_of = defaultdict(list)
     for (q, m, site) in per_site:
         sites_of[(q, m)].append(site)
     rows = 0
     for (q, m), sites in sites_of.items():
-        n_certified = len(model.op.certified_sites(q, m))
+        n_certified = len({model.site_of(u) for u in model.op.certified_sites(q, m)})
         if n_certified < math.ceil(1 / limit - 1e-9):
             model.notes.append(f"{q} {m}: concentration limit {limit:.0%} not applied, only "
                                f"{n_certified} certified site(s)")
@@ -339,65 +411,5 @@ def concentration_limit(model: PlanModel) -> int:
 HARD_CONSTRAINTS = [
     site_capacity, certified_pairs_only, live_coverage, deferred_backlog_flow, deferred_deadline,
     short_deadline_floor, daily_headcount_cap, weekly_agent_days_cap, contract_minimum, site_adjustment_caps,
-    wellness_cap, concentration_limit,
+    site_team_totals, wellness_cap, concentration_limit, simulation_cuts,
 ]
-
-
-# ------------------------------------------------------------------------- soft terms
-def paid_hours_cost(model: PlanModel) -> list:
-    """Paid hours x hourly cost, with the night premium on local night hours (open mode:
-    the in-horizon part of each shift; cyclic: every shift starting in the horizon, whole)."""
-    costs = []
-    for d, var in zip(model.decisions, model.decision_vars):
-        cost = sum(model.instances[i].cost for i in d.instances)
-        costs.append(var * cost)
-    model.cost_terms = costs
-    return costs
-
-
-def live_shortfall_penalty(model: PlanModel) -> list:
-    """Agent-hours short on live queues, and below a short-deadline deferred queue's floor,
-    x the queue's priority penalty."""
-    terms = [var * (model.penalty[(q, m)] * model.interval_hours)
-             for (q, m, t), var in (*model.short.items(), *model.floor_short.items())]
-    model.penalty_terms.extend(terms)
-    return terms
-
-
-def deferred_lateness_penalty(model: PlanModel) -> list:
-    """Deferred work past its deadline, in agent-hours (work / occupancy), charged per
-    interval it stays late, scaled so late work held for a whole deadline window costs
-    one priority penalty."""
-    terms = []
-    for (q, m, t), var in model.late.items():
-        queue = model.op.queues[q]
-        lag = max(1, deadline_lag_intervals(queue.sla_within_hours, model.interval_hours))
-        terms.append(var * (model.penalty[(q, m)] / queue.max_occupancy / lag))
-    model.penalty_terms.extend(terms)
-    return terms
-
-
-# Work a cyclic plan leaves undone in a cycle [work hours] costs as much as being late for
-# this many deadline windows: dearer than any staffing (>= 4x the dearest agent-hour per
-# window), so it is only chosen where no certified site can do the work.
-DROPPED_WORK_WINDOWS = 10.0
-
-
-def dropped_work_penalty(model: PlanModel) -> list:
-    """Cyclic mode: deferred work not done within a cycle (the backlog would grow week
-    after week), in agent-hours x the priority penalty x ``DROPPED_WORK_WINDOWS``."""
-    terms = [var * (model.penalty[(q, m)] / model.op.queues[q].max_occupancy * DROPPED_WORK_WINDOWS)
-             for (q, m), var in model.dropped.items()]
-    model.penalty_terms.extend(terms)
-    return terms
-
-
-def backlog_holding(model: PlanModel) -> list:
-    """A tiny charge per work-hour of backlog (on time and late) per interval, so idle
-    paid capacity drains the backlog early instead of leaving the (1 - target) share to
-    the end."""
-    return [var * BACKLOG_HOLDING_COST for var in (*model.backlog.values(), *model.late.values())]
-
-
-SOFT_TERMS = [paid_hours_cost, live_shortfall_penalty, deferred_lateness_penalty, dropped_work_penalty,
-              backlog_holding]

@@ -4,9 +4,18 @@
   the requirement exceeds what every certified site could give even if it did nothing
   else (max headcount x (1 - shrinkage), wellness share on severe queues, outages), and
   the hours no certified site has a shift for.
-* ``explain(op, requirements, plan)`` after solving: each run of unmet demand with the
-  limit that binds, e.g. "APAC-JA child_safety is short 6 agents 02:00-04:00 UTC on Tue:
-  only MNL-A is certified and its cap of 400 is used".
+* ``explain(op, requirements, plan)`` after solving: each run of unmet demand per pair
+  and time window with the cheapest action that would fix it and its price, computed
+  from the model (``planning.shiftplan.remedy``: shift templates, costs, caps,
+  certifications), e.g. "NA-EN spam is short 3 agents 22:00-23:30 UTC on Sun 08 Mar:
+  cheapest fix: add 3 agents to DUB-B's late shift (16:00-00:00 local) on Sun 08 Mar:
+  +USD 720; the planner left it short because that costs more than the USD 410 it charges
+  for the shortfall (priority 4)", or why nothing can ("no certified team has room:
+  MNL-A JA team is at its cap of 40").
+
+Teams (``planning.teams``): both reason per team (its cap, shifts, wellness share and
+certifications) and name it ("MNL-A JA team is at its cap of 40"); a site's own cap over
+the sum of its teams is named as the site's.  Without teams, a site is its own team.
 
 Both return a frame ``queue, market, start, end, peak_agents, agent_hours, message``.
 """
@@ -19,6 +28,8 @@ import pandas as pd
 
 from planning.domain import Operation, SlaKind
 from planning.inputs import shift_utc_coverage
+from planning.shiftplan.remedy import Remedies
+from planning.teams import unit_operation
 
 COLUMNS = ["queue", "market", "start", "end", "peak_agents", "agent_hours", "message"]
 MIN_SHORT_AGENTS = 0.05  # ignore solver round-off below this
@@ -103,12 +114,14 @@ def precheck(op: Operation, requirements: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=COLUMNS)
     times, minutes = _grid(requirements)
     step, hours = pd.Timedelta(minutes=minutes), minutes / 60.0
+    op, index = unit_operation(op)  # one "site" per team
     on_shift, caps = _site_on_shift(op, times, minutes), _caps(op, times, minutes)
     wellness = op.settings.wellness_severe_share_max
     rows = []
     for (q, m), required in _pair_arrays(requirements, times).items():
         queue = op.queues[q]
-        sites = op.certified_sites(q, m)
+        units = op.certified_sites(q, m)
+        sites = [index.label(u) for u in units]
         label = f"{m} {q}"
         if not sites:
             if required.sum() > 0:
@@ -116,7 +129,7 @@ def precheck(op: Operation, requirements: pd.DataFrame) -> pd.DataFrame:
                              f"{label} has demand but no site is certified for it"))
             continue
         share = wellness if queue.severe else 1.0
-        capacity = sum(caps[s] * on_shift[s] * share for s in sites)
+        capacity = sum(caps[s] * on_shift[s] * share for s in units)
         if queue.sla_kind is SlaKind.deferred:
             # backlog work can wait up to the deadline: compare day totals
             day = times.floor("D")
@@ -129,7 +142,7 @@ def precheck(op: Operation, requirements: pd.DataFrame) -> pd.DataFrame:
         gap = required - capacity
         for a, b in _runs(gap > MIN_SHORT_AGENTS):
             peak = gap[a:b + 1].max()
-            uncovered = [s for s in sites if on_shift[s][a:b + 1].max() == 0]
+            uncovered = [s for s in units if on_shift[s][a:b + 1].max() == 0]
             if len(uncovered) == len(sites):
                 why = f"no shift at {', '.join(sites)} covers these hours"
             else:
@@ -146,24 +159,15 @@ def _only(sites):
 
 
 def explain(op: Operation, requirements: pd.DataFrame, plan) -> pd.DataFrame:
-    """Each run of unmet demand in a solved plan, with the limit that binds."""
+    """Each run of unmet demand in a solved plan, with the cheapest action that would fix it
+    and its price, or why nothing can (``planning.shiftplan.remedy``); then each pair the
+    agent-level simulation still finds below target (``plan.simulation["misses"]``)."""
     cov = plan.coverage
     if cov is None or not len(cov):
         return pd.DataFrame(columns=COLUMNS)
     times, minutes = _grid(requirements)
     step, hours = pd.Timedelta(minutes=minutes), minutes / 60.0
-    pos = {t: i for i, t in enumerate(times)}
-    on_shift = _site_on_shift(op, times, minutes)
-    heads = defaultdict(float)
-    for row in plan.shifts.itertuples(index=False):
-        heads[(row.site, row.date_local)] += row.headcount
-    severe_use = defaultdict(lambda: np.zeros(len(times)))
-    site_use = defaultdict(lambda: np.zeros(len(times)))
-    for row in plan.allocation.itertuples(index=False):
-        i = pos[pd.Timestamp(row.timestamp)]
-        site_use[row.site][i] += row.agents
-        if op.queues[row.queue].severe:
-            severe_use[row.site][i] += row.agents
+    remedies = Remedies(op, requirements, plan)
     rows = []
     for (q, m), g in cov.groupby(["queue", "market"], sort=True):
         g = g.set_index("timestamp").reindex(times)
@@ -171,53 +175,19 @@ def explain(op: Operation, requirements: pd.DataFrame, plan) -> pd.DataFrame:
         queue = op.queues[q]
         for a, b in _runs(short > MIN_SHORT_AGENTS):
             peak = short[a:b + 1].max()
-            reason = _binding(op, q, m, times[a], times[b] + step, a, b, heads, on_shift,
-                              severe_use, site_use)
             if queue.sla_kind is SlaKind.live:
                 what = f"is short {peak:,.0f} agent{'' if round(peak) == 1 else 's'}" if peak >= 1 else f"is short {peak:,.1f} agents"
             else:
                 late = g["late_work_hours"].fillna(0).to_numpy()[a:b + 1].max()
                 what = f"misses its {queue.sla_within_hours:g} h deadline ({late:,.1f} work-hours late)"
+            advice = remedies.advice(q, m, a, b, short)
             rows.append((q, m, times[a], times[b] + step, peak, short[a:b + 1].sum() * hours,
-                         f"{m} {q} {what} {_window(times, a, b, step)}: {reason}"))
+                         f"{m} {q} {what} {_window(times, a, b, step)}: {advice}"))
+    # What the agent-level simulation still finds short after the loop (planning.shiftplan.loop),
+    # over the whole horizon, in its own words: the shortfall the operation would see.
+    misses = (getattr(plan, "simulation", None) or {}).get("misses", [])
+    for line in misses:
+        pair = line.split(":", 1)[0].split(" ")
+        q, m = (pair[0], pair[1]) if len(pair) >= 2 else ("", "")
+        rows.append((q, m, times[0], times[-1] + step, np.nan, np.nan, f"In simulation: {line}"))
     return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def _binding(op, q, m, start, end, a, b, heads, on_shift, severe_use, site_use) -> str:
-    sites = op.certified_sites(q, m)
-    if not sites:
-        return "no site is certified for it"
-    reasons = []
-    for s in sites:
-        site = op.sites[s]
-        if on_shift[s][a:b + 1].max() == 0:
-            reasons.append(f"{s} has no shift covering these hours")
-            continue
-        cap = _adjusted_cap(op, s, start, end)
-        dates = {start.tz_convert(site.timezone).date(), (end - pd.Timedelta(seconds=1)).tz_convert(site.timezone).date()}
-        days = [d - pd.Timedelta(days=1).to_pytimedelta() for d in dates] + list(dates)
-        used = max((heads.get((s, d), 0) for d in days), default=0)
-        if cap is not None and cap < site.max_headcount:
-            reasons.append(f"{s} is limited to {cap} agents then (scenario adjustment)")
-        elif used >= site.max_headcount:
-            reasons.append(f"its cap of {site.max_headcount} is used" if len(sites) == 1
-                           else f"{s} is at its cap of {site.max_headcount}")
-        elif op.queues[q].severe and severe_use[s][a:b + 1].max() > 0 and \
-                severe_use[s][a:b + 1].max() >= op.settings.wellness_severe_share_max * site_use[s][a:b + 1].max() - 1e-6:
-            reasons.append(f"{s} is at the wellness cap ({op.settings.wellness_severe_share_max:.0%} of "
-                           "productive time on severe queues)")
-        else:
-            reasons.append(f"{s} has room, but another shift costs more than the shortfall "
-                           f"penalty at priority {op.queues[q].priority}")
-    head = f"only {sites[0]} is certified and " if len(sites) == 1 else f"certified: {', '.join(sites)}; "
-    return head + "; ".join(reasons)
-
-
-def _adjusted_cap(op, site, start, end):
-    adj = op.site_adjustments
-    if adj is None or not len(adj) or "max_headcount" not in adj:
-        return None
-    caps = [row["max_headcount"] for row in adj[adj["site"] == site].to_dict("records")
-            if row.get("max_headcount") is not None and not pd.isna(row["max_headcount"])
-            and pd.Timestamp(row["start"]) < end and pd.Timestamp(row["end"]) > start]
-    return int(min(caps)) if caps else None

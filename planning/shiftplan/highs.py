@@ -64,16 +64,20 @@ class Search:
 
 
 def labels(model) -> dict[str, np.ndarray]:
-    """Neighbourhood labels per integer column: its site and its (first) local day."""
-    sites = {s: k for k, s in enumerate(sorted({d.site for d in model.decisions}))}
+    """Neighbourhood labels per integer column: its site (all the site's teams together:
+    the site's cap couples them) and its (first) local day."""
+    site_of = getattr(model, "site_of", lambda unit: unit)
+    sites = {s: k for k, s in enumerate(sorted({site_of(d.site) for d in model.decisions}))}
     def day(d):
         return d.first_day or model.instances[d.instances[0]].date_local
     days = {x: k for k, x in enumerate(sorted({day(d) for d in model.decisions}))}
-    return {"int_site": np.array([sites[d.site] for d in model.decisions], np.int32),
+    return {"int_site": np.array([sites[site_of(d.site)] for d in model.decisions], np.int32),
             "int_day": np.array([days[day(d)] for d in model.decisions], np.int32)}
 
 
-def start(model, opts, deadline: float, say) -> Search | None:
+def start(model, opts, deadline: float, say, start=None) -> Search | None:
+    """Start the children; ``start``: a previous plan's column vector (a warm start: the
+    dive child first repairs it by adding agents, ``planning.shiftplan.highsdive.run``)."""
     from ortools.linear_solver import linear_solver_pb2
 
     proto = linear_solver_pb2.MPModelProto()
@@ -85,6 +89,7 @@ def start(model, opts, deadline: float, say) -> Search | None:
         # Without branch and cut the second core is free: the dive child's simplex uses both.
         dive = highsmip.MipRun.start(proto, arrays=arrays, mode="dive", time_limit=max(1.0, left),
                                      gap=opts.gap_target, seed=opts.seed, labels=labels(model),
+                                     start_values=start,
                                      threads=1 if branch_and_cut else DIVE_THREADS_ALONE)
     except OSError as exc:  # no process could be started: the in-process rounding answers
         say(f"HiGHS could not start ({exc}); LP rounding in this process")

@@ -187,11 +187,19 @@ def run(highs, data: dict, options: dict, status_name: Callable[[], str],
     say({"t": round(lp_seconds, 1), "lp_bound": bound})
     integer = np.where(np.asarray(data["integrality"]) == 1)[0]
     diver = Diver(highs, integer, data["col_lower"][integer], data["col_upper"][integer], deadline, status_name)
-    values = diver.dive(diver.lower, diver.upper, finish=True)
+    values, objective = None, math.inf
+    if "start" in data:  # warm start: the previous plan, repaired by adding agents only
+        lo = np.clip(np.round(np.asarray(data["start"], float)[integer]), diver.lower, diver.upper)
+        values = diver.dive(lo, diver.upper, finish=True)
+        if values is not None:
+            objective = diver.objective()
+            on_plan(objective, values)
+    fresh = diver.dive(diver.lower, diver.upper, finish=values is None)
+    if fresh is not None and diver.objective() < objective:
+        values, objective = fresh, diver.objective()
+        on_plan(objective, values)
     if values is None:
         return DiveResult("Optimal", bound, lp_seconds, math.nan, None, 0)
-    objective = diver.objective()
-    on_plan(objective, values)
     gap = float(options.get("gap", 0.0))
     good_enough = bound / max(1e-12, 1 - gap) if gap > 0 else -math.inf
     labels = [data[k] for k in ("int_site", "int_day") if k in data]

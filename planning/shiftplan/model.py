@@ -31,7 +31,11 @@ EPS = 1e-9
 # repeats week after week (steady state: the backlog, deadlines and shifts wrap from the
 # horizon's end to its start); "open" starts with an empty backlog and leaves work due
 # after the horizon to whoever plans next (a re-plan from a real backlog).
-HORIZON_MODES = ("cyclic", "open")
+# "backlog": a re-plan from a real backlog (``planning.monitor.intraday.replan_from_now``):
+# open at the start (the waiting items are in the first interval's work), and at the end
+# a terminal rule: every item arriving in the horizon is done by its end (what is not is
+# late, penalised), so a horizon shorter than a deadline cannot leave its work to nobody.
+HORIZON_MODES = ("cyclic", "open", "backlog")
 # Deferred queues whose deadline is at most this many hours (1-hour child safety, violent
 # extremism) get their stochastic requirement as a floor on their agents per interval:
 # the fluid backlog model would let a few agents at full occupancy carry the work, but so
@@ -87,12 +91,26 @@ class PlanModel:
     shrinkage: dict  # site -> np.ndarray shrinkage per interval
     penalty: dict  # (queue, market) -> penalty per agent-hour short
     cyclic: bool = False  # steady state: backlog, deadlines and shifts wrap (see HORIZON_MODES)
+    terminal: bool = False  # "backlog" mode: all work arriving in the horizon is done by its end
     dropped: dict = field(default_factory=dict)  # (queue, market) -> var: work not done per cycle [work hours]
     floor_short: dict = field(default_factory=dict)  # (queue, market, t) -> var: agents below a short-deadline floor
+    # simulation cuts (planning.shiftplan.loop): (queue, market, t) -> at least this many
+    # productive agents on the pair, from a simulation that found the plan short there
+    cuts: dict = field(default_factory=dict)
+    cut_short: dict = field(default_factory=dict)  # (queue, market, t) -> var: agents below a cut
     cost_terms: list = field(default_factory=list)
     penalty_terms: list = field(default_factory=list)
     counts: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # Teams (planning.teams): ``op`` above is the operation per planning unit (one "site"
+    # per team; the operation itself without teams), ``source_op`` the one given, and
+    # ``teams`` maps units to their site and team.
+    teams: object = None  # planning.teams.TeamIndex
+    source_op: Operation | None = None
+
+    def site_of(self, unit: str) -> str:
+        """The site of a planning unit (a team's site; a site without teams is its own unit)."""
+        return self.teams.site_of(unit) if self.teams is not None else unit
 
     @cached_property
     def _tnames(self) -> list[str]:

@@ -18,7 +18,7 @@ from planning.shiftplan.constraints import deadline_lag_intervals
 from planning.shiftplan.model import PlanModel
 from planning.inputs import shift_utc_span
 
-SHIFT_COLUMNS = ["vendor", "site", "shift", "date_local", "start_local", "end_local", "timezone",
+SHIFT_COLUMNS = ["vendor", "site", "team", "shift", "date_local", "start_local", "end_local", "timezone",
                  "start_utc", "end_utc", "paid_hours", "headcount"]
 COVERAGE_COLUMNS = ["timestamp", "queue", "market", "sla_kind", "required", "planned", "shortfall",
                     "backlog_items", "late_work_hours", "predicted_service_level"]
@@ -34,6 +34,11 @@ def instance_headcounts(model: PlanModel) -> np.ndarray:
     return heads
 
 
+def _site_team(model: PlanModel, unit: str) -> tuple[str, str]:
+    """(site, team) of a planning unit; a site without teams is its own team."""
+    return (model.teams.site_of(unit), model.teams.team_of(unit)) if model.teams is not None else (unit, unit)
+
+
 def _shifts(model: PlanModel, heads: np.ndarray) -> pd.DataFrame:
     rows = []
     for x, h in zip(model.instances, heads):
@@ -41,15 +46,16 @@ def _shifts(model: PlanModel, heads: np.ndarray) -> pd.DataFrame:
             continue
         site = model.op.sites[x.site]
         start, end = shift_utc_span(x.date_local, x.start_local, x.paid_hours, site.timezone)
+        site_id, team = _site_team(model, x.site)
         rows.append({
-            "vendor": site.vendor, "site": x.site, "shift": x.shift, "date_local": x.date_local,
+            "vendor": site.vendor, "site": site_id, "team": team, "shift": x.shift, "date_local": x.date_local,
             "start_local": x.start_local.strftime("%H:%M"),
             "end_local": end.tz_convert(site.timezone).strftime("%H:%M"),
             "timezone": site.timezone, "start_utc": start, "end_utc": end,
             "paid_hours": x.paid_hours, "headcount": int(h),
         })
     frame = pd.DataFrame(rows, columns=SHIFT_COLUMNS)
-    return frame.sort_values(["vendor", "site", "date_local", "start_local", "shift"], ignore_index=True)
+    return frame.sort_values(["vendor", "site", "team", "date_local", "start_local", "shift"], ignore_index=True)
 
 
 def _predicted_deferred(arrived_per_t: np.ndarray, backlog: np.ndarray, lag: int,
@@ -227,23 +233,26 @@ def build_frames(model: PlanModel, op, requirements: pd.DataFrame) -> dict:
     heads = instance_headcounts(model)
     shifts = _shifts(model, heads)
     allocation = pd.DataFrame(
-        [{"timestamp": model.times[t], "site": s, "queue": q, "market": m, "agents": v}
-         for (s, q, m, t), var in model.agents.items() if (v := model.value(var)) > 1e-6],
-        columns=["timestamp", "site", "queue", "market", "agents"])
+        [{"timestamp": model.times[t], "site": site, "team": team, "queue": q, "market": m, "agents": v}
+         for (s, q, m, t), var in model.agents.items() if (v := model.value(var)) > 1e-6
+         for site, team in [_site_team(model, s)]],
+        columns=["timestamp", "site", "team", "queue", "market", "agents"])
     handled_deferred: dict = {}
     coverage = _coverage(model, requirements, handled_deferred)
     per_site = defaultdict(lambda: {"paid_hours": 0.0, "night_hours": 0.0, "cost": 0.0})
-    daily = defaultdict(float)
+    daily, daily_team = defaultdict(float), defaultdict(float)
     for x, h in zip(model.instances, heads):
         if h < 0.5:
             continue
-        row = per_site[x.site]
+        site_id, team = _site_team(model, x.site)
+        row = per_site[site_id]
         row["paid_hours"] += h * x.paid_hours_in_horizon
         row["night_hours"] += h * x.night_hours_in_horizon
         row["cost"] += h * x.cost
-        daily[(x.site, x.date_local)] += h
+        daily[(site_id, x.date_local)] += h
+        daily_team[((site_id, team), x.date_local)] += h
     cost_by_site = pd.DataFrame(
-        [{"vendor": op.sites[s].vendor, "site": s, **vals,
+        [{"vendor": (model.source_op or op).sites[s].vendor, "site": s, **vals,
           "peak_daily_headcount": int(max((h for (ss, _), h in daily.items() if ss == s), default=0))}
          for s, vals in sorted(per_site.items())],
         columns=["vendor", "site", "paid_hours", "night_hours", "cost", "peak_daily_headcount"])
@@ -259,7 +268,7 @@ def build_frames(model: PlanModel, op, requirements: pd.DataFrame) -> dict:
         unmet_deferred += max(float(g["late_work_hours"].max()) / op.queues[q].max_occupancy,
                               below_floor[(q, m)])
     productive_hours = 0.0
-    for site in op.sites:
+    for site in model.op.sites:  # planning units (teams)
         for t, terms in model._site_cover.get(site, {}).items():
             productive_hours += sum(model.value(var) * share for var, share in terms) \
                 * (1 - model.shrinkage[site][t]) * ih
@@ -283,6 +292,8 @@ def build_frames(model: PlanModel, op, requirements: pd.DataFrame) -> dict:
         "unmet_agent_hours": unmet_live + unmet_deferred,
         "occupancy": handled / productive_hours if productive_hours > 0 else np.nan,
         "agents_by_site": dict(zip(cost_by_site["site"], cost_by_site["peak_daily_headcount"])),
+        "agents_by_team": {key: int(max(h for (k, _), h in daily_team.items() if k == key))
+                           for key in sorted({k for k, _ in daily_team})},
         "predicted_attainment": {f"{r.queue}/{r.market}": r.predicted for r in queues.itertuples()},
     }
     return {"shifts": shifts, "allocation": allocation,

@@ -62,7 +62,9 @@ class PlanOptions:
         shift running past the end covers the first intervals (no carry-in shifts from
         the day before).  "open": an empty backlog at the start, nothing due after the
         end, shifts from the day before count for their part inside the horizon (a
-        re-plan from a real backlog, or to compare).  docs/shiftplan.md.
+        re-plan from a real backlog, or to compare).  "backlog": open at the start, and
+        every item arriving in the horizon is done by its end (the monitor's re-plan from
+        the real backlog).  docs/shiftplan.md.
     """
 
     weekly_tours: bool = False
@@ -72,7 +74,7 @@ class PlanOptions:
     seed: int | None = None
     backend: str = DEFAULT_BACKEND
     method: str = "auto"  # "auto" | "mip" (always the MIP) | "lp-round" (always the rounding)
-    horizon_mode: str = "cyclic"  # "cyclic" (steady-state week) | "open" (free edges)
+    horizon_mode: str = "cyclic"  # "cyclic" (steady-state week) | "open" (free edges) | "backlog" (re-plan)
 
 
 @dataclass
@@ -97,6 +99,13 @@ class PlanResult:
     model_size: dict = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
     options: PlanOptions = field(default_factory=PlanOptions)
+    decision_values: dict = field(default_factory=dict)  # decision name -> headcount (a warm start)
+    cut_shortfall: dict = field(default_factory=dict)  # (queue, market, t) -> agents below a simulation cut
+    # the agent-level check (planning.shiftplan.loop / simulate_plan): engine, replications,
+    # seconds, population, loop rounds; {} until the plan is simulated
+    simulation: dict = field(default_factory=dict)
+    # simulate_plan's per-interval frame of the latest check (None until simulated)
+    simulated_intervals: pd.DataFrame | None = None
 
     @property
     def ok(self) -> bool:
@@ -149,7 +158,8 @@ MIN_LP_SECONDS = 600.0
 
 
 def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions | None = None,
-               progress: Progress | None = None) -> PlanResult:
+               progress: Progress | None = None, *, cuts: dict | None = None,
+               start: dict | None = None) -> PlanResult:
     """Plan shifts for ``requirements`` (docs/contracts.md) and return a ``PlanResult``.
 
     Small models: the LP relaxation (HiGHS simplex, the LP bound), then the MIP
@@ -158,6 +168,11 @@ def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions |
     and cut beside it); if they bring back no plan, or with ``method="lp-round"``, the LP
     rounding in this process (``planning.shiftplan.rounding``).  docs/shiftplan.md has the
     details and the measurements.
+
+    cuts : simulation cuts ``{(queue, market, UTC interval): agents}`` (the
+        ``simulation_cuts`` rule; ``planning.shiftplan.loop``)
+    start : a previous plan's ``PlanResult.decision_values`` (decision name -> headcount):
+        a warm start (the MIP's hint; the HiGHS dive also repairs it by adding agents)
     """
     from planning.shiftplan.rounding import lp_relaxation, round_and_fix
 
@@ -170,7 +185,7 @@ def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions |
         raise ValueError(f"solver backend '{opts.backend}' is not available; use SCIP or HIGHS")
     say("Building the model")
     model = build_model(solver, op, requirements, weekly_tours=opts.weekly_tours,
-                        tour_days=opts.tour_days, horizon_mode=opts.horizon_mode)
+                        tour_days=opts.tour_days, horizon_mode=opts.horizon_mode, cuts=cuts)
     size = {"integer_variables": len(model.decisions), "variables": solver.NumVariables(),
             "constraints": solver.NumConstraints(), "build_seconds": time.perf_counter() - t0}
     say(f"Model: {size['variables']:,} variables ({size['integer_variables']:,} integer), "
@@ -182,7 +197,7 @@ def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions |
     if opts.method == "auto" and method == "lp-round" and opts.backend == "SCIP" and highsmip.available():
         # HiGHS in child processes: LP, diving and neighbourhood search, and branch and
         # cut on the other core; the cheaper plan wins (docs/shiftplan.md).
-        search = shiftplan_highs.start(model, opts, deadline, say)
+        search = shiftplan_highs.start(model, opts, deadline, say, start=_start_vector(model, start))
     try:
         found = shiftplan_highs.collect(search, model, opts, deadline, say) if search else None
         if search is not None and found is None:
@@ -214,7 +229,10 @@ def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions |
     if method == "mip":
         say(f"Solving the MIP with {opts.backend} (gap target {opts.gap_target:.2%})")
         params = _configure(solver, opts, max(1.0, deadline - time.perf_counter()))
-        if relaxed.ok and opts.backend == "SCIP":  # HiGHS via pywraplp crashes on hints
+        warm = _start_vector(model, start)
+        if warm is not None and opts.backend == "SCIP":  # the previous plan (it is feasible: shortfalls are soft)
+            solver.SetHint(model.decision_vars, [float(warm[v.index()]) for v in model.decision_vars])
+        elif relaxed.ok and opts.backend == "SCIP":  # HiGHS via pywraplp crashes on hints
             solver.SetHint(model.decision_vars,
                            [float(math.ceil(relaxed.values[v.index()] - 1e-6)) for v in model.decision_vars])
         code = solver.Solve(params)
@@ -237,6 +255,17 @@ def solve_plan(op: Operation, requirements: pd.DataFrame, options: PlanOptions |
     return finish(status, objective, bound, lp_bound)
 
 
+def _start_vector(model: PlanModel, start: dict | None) -> np.ndarray | None:
+    """A full column vector with the previous plan's headcounts on the decision columns
+    (decisions it did not have start at 0), or None."""
+    if not start:
+        return None
+    values = np.zeros(model.solver.NumVariables())
+    for d, var in zip(model.decisions, model.decision_vars):
+        values[var.index()] = min(float(start.get(d.name, 0.0)), var.ub())
+    return values
+
+
 def extract_result(model: PlanModel, op: Operation, requirements: pd.DataFrame, status: str,
                    seconds: float, objective: float, bound: float, lp_bound: float,
                    opts: PlanOptions, size: dict) -> PlanResult:
@@ -251,7 +280,8 @@ def extract_result(model: PlanModel, op: Operation, requirements: pd.DataFrame, 
     else:
         objective = bound = gap = math.nan
     # the mode the model was built in (a horizon of partial days cannot repeat: open)
-    opts = dataclasses.replace(opts, horizon_mode="cyclic" if model.cyclic else "open")
+    opts = dataclasses.replace(opts, horizon_mode="cyclic" if model.cyclic else
+                               ("backlog" if model.terminal else "open"))
     frames = build_frames(model, op, requirements) if solved else None
     empty = pd.DataFrame()
     return PlanResult(
@@ -268,17 +298,86 @@ def extract_result(model: PlanModel, op: Operation, requirements: pd.DataFrame, 
         queues=frames["queues"] if frames else empty,
         kpis=frames["kpis"] if frames else {},
         model_size=size, messages=list(model.notes), options=opts,
+        decision_values=({d.name: round(model.value(v)) for d, v in zip(model.decisions, model.decision_vars)}
+                         if solved else {}),
+        cut_shortfall={key: model.value(v) for key, v in model.cut_short.items()} if solved else {},
     )
 
 
-SIMULATION_REPLICATIONS = 3  # per queue x market; the CI is in the returned frame
+SIMULATION_REPLICATIONS = 4  # agent-level replications judging a plan (CI over them)
+PAIR_REPLICATIONS = 3  # per queue x market in the per-pair fast check
 
 
 def simulate_plan(op: Operation, requirements: pd.DataFrame, plan: PlanResult,
-                  replications: int = SIMULATION_REPLICATIONS) -> pd.DataFrame | None:
-    """Run the plan's planned agents through the discrete-event simulator
-    (``planning.simulation.pairs.simulate_staffing``) and fill ``plan.queues['simulated']``:
-    the volume-weighted simulated attainment per queue x market.
+                  replications: int = SIMULATION_REPLICATIONS, *, volume: pd.DataFrame | None = None,
+                  seed: int | None = None):
+    """Judge ``plan`` by the agent-level simulation (``planning.simulation.simulate_agents``:
+    integer agents at their sites, shrinkage as whole agents off the floor, deadline-aware
+    routing pooled across sites, per-agent wellness caps) and write its figures into the
+    plan:
+
+    * ``plan.queues``: ``simulated`` (share of the pair's judged items within SLA, mean
+      over replications), ``simulated_lo`` / ``simulated_hi`` (95% interval);
+    * ``plan.kpis``: ``simulated_attainment`` (+ ``_lo``/``_hi``) over all judged items,
+      ``pairs_meeting_target`` / ``pairs_judged`` (CI upper end >= target);
+    * ``plan.simulation``: engine, replications, seconds, the population judged.
+
+    Population: the items arriving in the horizon.  Cyclic plans run in steady state
+    (the horizon repeated once before as warm-up and after it until every deadline has
+    passed); open plans start from an empty floor and run on with the plan repeated.
+    ``volume`` (``timestamp, queue, market, volume``): what to judge against (default the
+    requirements' forecast volume; pass real volume for a backtest).  Returns the
+    per-interval frame (``timestamp, queue, market, items_judged, simulated_service_level``)
+    or None when the plan has no solution."""
+    from planning.simulation import simulate_agents
+
+    if not plan.ok:  # (a plan with no shifts is simulated: its items are all missed)
+        return None
+    if volume is None:
+        cols = [c for c in ("timestamp", "queue", "market", "volume", "aht_seconds") if c in requirements]
+        volume = requirements[cols]
+    cyclic = getattr(plan.options, "horizon_mode", "open") == "cyclic"
+    res = simulate_agents(op, plan, volume, replications=replications,
+                          seed=op.settings.random_seed if seed is None else seed,
+                          warmup_repeats=1 if cyclic else 0)
+    attach_simulation(plan, res)
+    plan.simulated_intervals = res.intervals.rename(columns={"attainment": "simulated_service_level"})[
+        ["timestamp", "queue", "market", "items_judged", "simulated_service_level"]]
+    return plan.simulated_intervals
+
+
+def attach_simulation(plan: PlanResult, res) -> None:
+    """Write an ``AgentSimResult``'s figures into ``plan`` (see ``simulate_plan``)."""
+    figures = res.pairs[["queue", "market", "attainment", "attainment_lo", "attainment_hi"]].rename(
+        columns={"attainment": "simulated", "attainment_lo": "simulated_lo", "attainment_hi": "simulated_hi"})
+    queues = plan.queues.drop(columns=["simulated", "simulated_lo", "simulated_hi"], errors="ignore")
+    plan.queues = queues.merge(figures, on=["queue", "market"], how="left")
+    judged = plan.queues[plan.queues["simulated"].notna()]
+    upper = judged["simulated_hi"].fillna(judged["simulated"])
+    plan.kpis = dict(plan.kpis or {})
+    plan.kpis.update({
+        "simulated_attainment": res.attainment, "simulated_attainment_lo": res.attainment_lo,
+        "simulated_attainment_hi": res.attainment_hi,
+        "pairs_meeting_target": int((upper >= judged["target"] - 1e-9).sum()),
+        "pairs_judged": int(len(judged)),
+        "severe_share_max": res.severe_share_max})
+    plan.simulation = {
+        **(plan.simulation or {}),
+        "engine": "agent-level", "replications": res.replications, "seed": res.seed,
+        "routing": res.routing, "seconds_per_replication": res.seconds_per_replication,
+        "items_judged": float(res.pairs["items_judged"].sum()),
+        "population": (f"items arriving {res.judged_start:%Y-%m-%d %H:%M} to "
+                       f"{res.judged_end:%Y-%m-%d %H:%M} UTC (every item arriving in the horizon)"),
+        "notes": list(res.notes)}
+
+
+def simulate_plan_pairs(op: Operation, requirements: pd.DataFrame, plan: PlanResult,
+                        replications: int = PAIR_REPLICATIONS) -> pd.DataFrame | None:
+    """The fast check: run the plan's planned agents per pair (fractional, interchangeable,
+    one queue per pair: the LP's own picture) through the per-pair discrete-event engine
+    (``planning.simulation.pairs.simulate_staffing``) and fill
+    ``plan.queues['simulated_pairs']``: the volume-weighted attainment per queue x market.
+    ``simulate_plan`` (agent level) is the figure a plan is judged by.
 
     Population: the items arriving in the horizon, as the predicted figure.  Cyclic plans
     (steady state): the simulator warms up with the plan's horizon repeated once before
@@ -318,6 +417,7 @@ def simulate_plan(op: Operation, requirements: pd.DataFrame, plan: PlanResult,
                 & (both["volume"] > 0)]
     both["_met"] = both["simulated_service_level"] * both["volume"]
     per_pair = both.groupby(["queue", "market"])[["_met", "volume"]].sum()
-    simulated = (per_pair["_met"] / per_pair["volume"]).rename("simulated").reset_index()
-    plan.queues = plan.queues.drop(columns=["simulated"]).merge(simulated, on=["queue", "market"], how="left")
+    simulated = (per_pair["_met"] / per_pair["volume"]).rename("simulated_pairs").reset_index()
+    plan.queues = plan.queues.drop(columns=["simulated_pairs"], errors="ignore").merge(
+        simulated, on=["queue", "market"], how="left")
     return sim

@@ -10,7 +10,7 @@ import pytest
 from numpy.testing import assert_allclose
 from ortools.linear_solver import pywraplp
 
-from planning.shiftplan import PlanOptions, build_model, check_plan, simulate_plan, solve_plan
+from planning.shiftplan import PlanOptions, build_model, check_plan, simulate_plan, simulate_plan_pairs, solve_plan
 from tests.plan_cases import START, day_profile, operation, queue, requirements, site
 
 WEEK = 7 * 24  # hourly intervals
@@ -79,15 +79,22 @@ def test_checker_catches_a_broken_wrap_around_row():
 def test_simulation_warms_up_with_the_repeated_week():
     # The simulator runs last week's repeat first: the Sun 23:00 items (240 of 60 s) meet
     # Monday's agents, allocated for the 90% target (3.6 h by 03:00), and are judged at
-    # their deadline in the next repeat.  Open: no agents, and the items are not judged.
+    # their deadline in the next repeat.  Open: no agents; the per-pair check leaves the
+    # items unjudged (due after the horizon), the agent-level one judges every arrival of
+    # the horizon: none is done.
     op, req = _sunday_night_case()
     plan = solve(op, req)
-    sim = simulate_plan(op, req, plan)
+    sim = simulate_plan_pairs(op, req, plan)
     assert len(sim) == len(req)
+    assert plan.queues["simulated_pairs"].iloc[0] >= 0.85
+    intervals = simulate_plan(op, req, plan)
+    assert list(intervals["timestamp"]) == [START + pd.Timedelta(hours=WEEK - 1)]  # the only arrivals
     assert plan.queues["simulated"].iloc[0] >= 0.85
     open_ = solve(op, req, horizon_mode="open")
+    simulate_plan_pairs(op, req, open_)
+    assert np.isnan(open_.queues["simulated_pairs"].iloc[0])
     simulate_plan(op, req, open_)
-    assert np.isnan(open_.queues["simulated"].iloc[0])
+    assert len(open_.shifts) == 0 and open_.queues["simulated"].iloc[0] == 0.0
 
 
 def test_shift_past_the_horizon_end_covers_its_start():

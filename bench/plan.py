@@ -1,7 +1,8 @@
 """Shift-planner benchmark: the sample week, backends, scaling, and pyworkforce.
 
     .venv/bin/python bench/plan.py            # everything (about 15 minutes on 2 cores)
-    .venv/bin/python bench/plan.py --quick    # sample week + the two target rows
+    .venv/bin/python bench/plan.py --quick    # sample week, teams + the two target rows
+    .venv/bin/python bench/plan.py --teams    # the teams rows only (about 3 minutes)
 
 Each measurement runs in a fresh child process (``--one``) so peak memory (ru_maxrss)
 is that solve's own.  Requirements: the sample's last week repeated
@@ -12,6 +13,7 @@ building; the machine is shared, so treat them as indicative.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import resource
@@ -48,6 +50,8 @@ def one(spec: dict) -> dict:
     from planning.shiftplan import PlanOptions, solve_plan
 
     op, _ = load_operation(SAMPLE)
+    if spec.get("teams") is False:  # every site one team (the sample before teams)
+        op = dataclasses.replace(op, teams=[])
     req = _requirements(op, spec["weeks"])
     if spec.get("sites"):
         op, req = scaled_operation(op, req, spec["sites"], spec["pairs"])
@@ -58,7 +62,16 @@ def one(spec: dict) -> dict:
                                            method=spec.get("method", "auto")),
                       progress=lambda m: events.append((round(time.perf_counter() - t0, 1), m)))
     violations = check_plan(op, req, plan) if plan.ok else []
-    return {"status": plan.status, "cost": plan.cost, "objective": plan.objective, "bound": plan.bound,
+    agents = {}
+    if spec.get("agents") and plan.ok:
+        from planning.simulation import simulate_agents
+        sim = simulate_agents(op, plan, req[["timestamp", "queue", "market", "volume", "aht_seconds"]],
+                              replications=spec["agents"], seed=1)
+        agents = {"agent_attainment": sim.attainment,
+                  "agent_min_pair": float(sim.pairs["attainment"].min()),
+                  "agent_min_pair_name": "/".join(sim.pairs.loc[sim.pairs["attainment"].idxmin(), ["queue", "market"]]),
+                  "agent_seconds": sim.seconds_per_replication}
+    return {**agents,"status": plan.status, "cost": plan.cost, "objective": plan.objective, "bound": plan.bound,
             "lp_bound": plan.lp_bound, "gap": plan.gap, "seconds": plan.seconds, "method": plan.backend,
             "unmet_agent_hours": plan.unmet_agent_hours, "variables": plan.model_size.get("variables"),
             "integers": plan.model_size.get("integer_variables"),
@@ -105,6 +118,28 @@ def sample_week() -> None:
     for limit in (30, 60):
         print(_row(f"time limit {limit} s (gap target 0)", run_child({"weeks": 1, "limit": limit, "gap": 0.0})))
     print(f"\ntime to reach 1% gap: {'not reached in 120 s' if reached is None else f'{reached:.1f} s'}\n")
+
+
+def teams() -> None:
+    """The sample with its teams against the same sample with every site one team (the
+    price of realism), at 30 s, with the agent-level simulation of each plan."""
+    print("## Teams within sites (sample week, 30 s, gap target 0)\n")
+    print(HEADER)
+    rows = {}
+    for label, with_teams in (("no teams (each site one team)", False), ("22 teams in 7 sites", True)):
+        rows[label] = run_child({"weeks": 1, "limit": 30, "gap": 0.0, "teams": with_teams, "agents": 2})
+        print(_row(label, rows[label]))
+    print()
+    base, teamed = rows.values()
+    if "cost" in base and "cost" in teamed:
+        print(f"cost with teams vs without: {teamed['cost']:,.0f} vs {base['cost']:,.0f} "
+              f"({teamed['cost'] / base['cost'] - 1:+.1%})")
+    for label, r in rows.items():
+        if "agent_attainment" in r:
+            print(f"agent-level attainment ({label}): {r['agent_attainment']:.4f} of judged items "
+                  f"(worst pair {r['agent_min_pair_name']} {r['agent_min_pair']:.3f}; "
+                  f"{r['agent_seconds']:.1f} s per replication, 2 replications)")
+    print()
 
 
 def backends() -> None:
@@ -171,12 +206,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--teams", action="store_true", help="only the teams rows")
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one(json.loads(args.one)), default=float))
         return
     print(f"# bench/plan.py  ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})\n")
+    if args.teams:
+        teams()
+        return
     sample_week()
+    teams()
     if args.quick:
         scaling([r for r in SCALING if r[1] == 12 and r[3] == 2])
         return

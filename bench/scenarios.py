@@ -110,8 +110,13 @@ def rerun(weeks: int, time_limit: float | None, simulate: bool = True) -> None:
         seconds = time.perf_counter() - t0
         stages = ", ".join(f"{k} {v:.1f}" for k, v in getattr(result, "timings", {}).items())
         limit = f"{time_limit:g} s" if time_limit else f"scenario default {op.settings.scenario_time_limit_seconds:g} s"
+        effective = time_limit or op.settings.scenario_time_limit_seconds
         print(f"re-run on the sample ({weeks} week, solver limit {limit}, simulate {simulate}): {label}: {seconds:.1f} s  "
-              f"[{stages}]  cost {result.kpis.get('cost', float('nan')):,.0f}, status {result.kpis.get('status')}")
+              f"[{stages}]  cost {result.kpis.get('cost', float('nan')):,.0f}, status {result.kpis.get('status')}, "
+              f"planned at {result.kpis.get('interval_minutes')} min; WALL {seconds:.1f} s = "
+              f"{seconds / effective:.2f} x the limit (target <= 1.2)")
+        for text in result.kpis.get("lever_warnings") or []:
+            print(f"   warning: {text}")
 
 
 def main() -> None:
@@ -125,8 +130,15 @@ def main() -> None:
     ap.add_argument("--no-simulate", action="store_true", help="re-run without the simulation stage")
     ap.add_argument("--pg", action="store_true", help="also run 1-2 against a throw-away local PostgreSQL")
     ap.add_argument("--skip-run", action="store_true", help="skip the pipeline re-run timing")
+    ap.add_argument("--what-if-walls", action="store_true",
+                    help="only the one-lever what-if wall time, 1 week (12.5 s limit) and 2 weeks (25 s limit), "
+                         "with the agent-level check (targets: <= 15 s and <= 30 s wall)")
     args = ap.parse_args()
     print(f"cpus: {os.cpu_count()}  (shared machine: figures are noisy)")
+    if args.what_if_walls:
+        rerun(1, 12.5, True)
+        rerun(2, 25.0, True)
+        return
     with tempfile.TemporaryDirectory(prefix="wfm-bench-") as tmp:
         if args.only_run:
             rerun(args.weeks, args.time_limit, not args.no_simulate)

@@ -290,6 +290,7 @@ def restrict_operation(op: Operation, principal: Principal) -> Operation:
         sites={k: v for k, v in op.sites.items() if k in scope.sites},
         certifications=[c for c in op.certifications if c.site in scope.sites],
         shifts=[s for s in op.shifts if s.site in scope.sites],
+        teams=[t for t in op.teams if t.site in scope.sites],
         volume=restrict_frame(op.volume, scope),
         events=[e for e in op.events if _event_visible(e.queue, e.market, scope)],
     )

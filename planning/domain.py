@@ -2,7 +2,7 @@
 
 Everything the planner reasons about is one of these: queues (policy areas with an
 SLA), markets (language regions), vendor sites, certifications (which site may work
-which queue x market), shift templates in the site's local time, known events, and the
+which queue x market), teams within sites, shift templates in the site's local time, known events, and the
 planning settings.  Validation that concerns one object lives on the object; checks
 that span files (unknown references, gaps in the volume) live in
 ``planning.inputs.validation``.
@@ -149,12 +149,42 @@ class Site(_Model):
         return self
 
 
+class Team(_Model):
+    """A team (line of business) within a site: the unit a vendor staffs, bills and trains.
+
+    max_headcount / min_headcount : the team's cap and contract minimum [agents]; the
+        site's own cap and minimum still bound the sum of its teams
+    hourly_cost : cost per paid agent hour [currency/h]; None = the site's
+    shrinkage : share of paid time not available for queue work (0-1); None = the site's
+    languages, notes : free text for people (the planner uses the certifications)
+    """
+
+    site: str
+    team: str = Field(min_length=1)
+    max_headcount: int = Field(ge=0)
+    min_headcount: int = Field(default=0, ge=0)
+    hourly_cost: float | None = Field(default=None, ge=0)
+    shrinkage: float | None = Field(default=None, ge=0, lt=1)
+    languages: str = ""
+    notes: str = ""
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> "Team":
+        if self.min_headcount > self.max_headcount:
+            raise ValueError(
+                f"min_headcount {self.min_headcount} is above max_headcount {self.max_headcount}"
+            )
+        return self
+
+
 class Certification(_Model):
-    """Site ``site`` may work queue ``queue`` for market ``market``."""
+    """Site ``site`` may work queue ``queue`` for market ``market``: team ``team`` of it,
+    or every team of the site when ``team`` is None (a site without teams is one team)."""
 
     site: str
     queue: str
     market: str
+    team: str | None = None
 
 
 class ShiftTemplate(_Model):
@@ -168,6 +198,7 @@ class ShiftTemplate(_Model):
     shift: str = Field(min_length=1)
     start: dt.time
     paid_hours: float = Field(gt=0, le=16)
+    team: str | None = None  # None: every team of the site works it
 
     @field_validator("start", mode="before")
     @classmethod
@@ -216,6 +247,10 @@ class Settings(_Model):
     scenario_time_limit_seconds: float = Field(default=10.0, gt=0)
     random_seed: int = 7
     max_upload_mb: float = Field(default=50.0, gt=0)
+    # Risk-aware staffing: the probability that a pair's weekly attainment meets its SLA
+    # target, against the forecast-error paths (forecasts.errors; docs/risk.md). Below
+    # one half would plan for less than the median week.
+    sla_confidence: float = Field(default=0.95, ge=0.5, lt=1)
     # Nothing here reaches infrastructure: where forecasting runs, a Dask scheduler, a
     # database or a dataset path come from the server only (SERVER_SETTINGS below).
 
@@ -275,6 +310,9 @@ class Operation:
     site_adjustments: pd.DataFrame | None = None
     # The optional ``hiring`` table (columns as in planning.inputs.schema), parsed; None if absent.
     hiring: pd.DataFrame | None = None
+    # The optional ``teams`` table: teams within sites (planning.teams resolves them); a
+    # site without rows here is one team named after the site.
+    teams: list[Team] = field(default_factory=list)
 
     @property
     def vendors(self) -> list[str]:

@@ -58,10 +58,13 @@ class SolveJob:
     action: str | None = "solve"
 
     def __init__(self, op, requirements, options=None, simulate: bool = True, *, who,
-                 idle_seconds: float | None = None):
+                 idle_seconds: float | None = None, forecast=None, sla_confidence: float | None = None):
         if self.action is not None:
             require(who, self.action)
-        self._payload = ("plan", op, requirements, options, simulate)
+        # forecast given: the child staffs it at sla_confidence (planning.pipeline.plan_at_confidence:
+        # the error model, the quantile workload, the probability of meeting target) and
+        # ``requirements`` is ignored
+        self._payload = ("plan", op, requirements, options, simulate, forecast, sla_confidence)
         self.idle_seconds = IDLE_SECONDS if idle_seconds is None else float(idle_seconds)
         self.state = "new"
         self.result = None
@@ -227,6 +230,19 @@ class TaskJob(SolveJob):
         self._payload = ("task", task, kwargs)
 
 
+class PlanBacktestJob(TaskJob):
+    """A plan backtest (``planning.plan_backtest_runs.backtest_origins`` over the ``origins``
+    latest usable weekly origins) in a child process; ``who`` must be allowed to ``solve``
+    (it plans, with the operation's settings, at every origin)."""
+
+    action = "solve"
+
+    def __init__(self, op, *, who, origins: int, weeks: int = 1, naive: bool = False,
+                 time_limit: float | None = None, idle_seconds: float | None = None):
+        super().__init__("plan_backtest", who=who, idle_seconds=idle_seconds, op=op, origins=origins,
+                         weeks=weeks, naive=naive, time_limit=time_limit)
+
+
 def follow(job: SolveJob, progress=None, poll_seconds: float = 0.25):
     """Wait for a started job, passing its progress on as ``progress(message, fraction)``, and
     return its result: an exception raised by the task is raised here again; a crash of the
@@ -305,12 +321,12 @@ def _baseline_task(op, weeks: int, time_limit: float | None = None):
     return baseline(op, weeks=weeks, time_limit=time_limit, progress=_say)
 
 
-def _quick_plan_task(op, weeks: int, source: str):
+def _quick_plan_task(op, weeks: int, source: str, sla_confidence: float | None = None):
     from planning.pipeline import quick_plan, run_pipeline
 
     if source == "models":
-        return run_pipeline(op, weeks=weeks, progress=_say)
-    return quick_plan(op, weeks, progress=_say)
+        return run_pipeline(op, weeks=weeks, progress=_say, sla_confidence=sla_confidence)
+    return quick_plan(op, weeks, progress=_say, sla_confidence=sla_confidence)
 
 
 def _capacity_task(op, months: int, source: str, **options):
@@ -322,11 +338,35 @@ def _capacity_task(op, months: int, source: str, **options):
         weekly, label = fallback_weekly_volume(op, horizon_weeks(months)), "history fallback"
     else:
         weekly, label = long_range_weekly_volume(op, months)
+    from planning.pipeline import peek_baseline
+
+    week = peek_baseline(op, weeks=1)  # the week plan, checked agent by agent, if computed
+    if week is not None and week.plan.ok and "efficiency" not in options:
+        options = {**options, "requirements": week.requirements, "plan_shifts": week.plan.shifts,
+                   "plan_kpis": week.plan.kpis}
     _say("Choosing training classes (OR-Tools)", 0.5)
     return plan_capacity(op, weekly, demand_source=label, **options)
 
 
-TASKS = {"baseline": _baseline_task, "quick_plan": _quick_plan_task, "capacity": _capacity_task}
+def _plan_backtest_task(op, origins: int, weeks: int = 1, naive: bool = False, time_limit: float | None = None):
+    from planning.plan_backtest import MIN_HISTORY_WEEKS, usable_origins
+    from planning.plan_backtest_runs import backtest_origins
+
+    chosen = usable_origins(op, origins, weeks)
+    if not chosen:
+        raise ValueError(f"the history is too short to plan at a past origin: {MIN_HISTORY_WEEKS} weeks before "
+                         f"it and {weeks} week(s) after are needed")
+    return backtest_origins(op, chosen, weeks=weeks, naive=naive, time_limit=time_limit, progress=_say)
+
+
+def _cross_training_task(op, requirements, options=None, n: int = 5):
+    from planning.scenarios.cross_training import value_of_cross_training
+
+    return value_of_cross_training(op, requirements, options, n=n, progress=_say)
+
+
+TASKS = {"baseline": _baseline_task, "quick_plan": _quick_plan_task, "capacity": _capacity_task,
+         "plan_backtest": _plan_backtest_task, "cross_training": _cross_training_task}
 """Long tasks a ``TaskJob`` runs: name -> function(**kwargs), with progress on stdout."""
 
 
@@ -349,22 +389,23 @@ def _child(folder: str) -> int:
     return 0
 
 
-def _plan_child(op, requirements, options, simulate) -> tuple:
-    from planning.shiftplan import simulate_plan, solve_plan
+def _plan_child(op, requirements, options, simulate, forecast=None, sla_confidence=None) -> tuple:
+    from planning.shiftplan import plan_and_check, solve_plan
 
     def say(message: str) -> None:
         print(_PREFIX + message.replace("\n", " "), flush=True)
 
     try:
-        plan = solve_plan(op, requirements, options, progress=say)
-        simulation = None
-        if simulate and plan.ok:
-            say("Simulating the plan")
-            try:
-                simulation = simulate_plan(op, requirements, plan)
-            except Exception as exc:  # the plan stands without a simulation
-                plan.messages.append(f"simulation failed: {type(exc).__name__}: {exc}")
-        return ("ok", (plan, simulation))
+        if forecast is not None:  # risk-aware: requirements at the confidence's quantile workload
+            from planning.pipeline import plan_at_confidence
+
+            _req, plan, _risk = plan_at_confidence(op, forecast, sla_confidence=sla_confidence, options=options,
+                                                   simulate=simulate, progress=lambda m, f: say(m))
+        elif simulate:  # solve, judge agent by agent, tighten and re-solve (planning.shiftplan.loop)
+            plan = plan_and_check(op, requirements, options, progress=say)
+        else:
+            plan = solve_plan(op, requirements, options, progress=say)
+        return ("ok", (plan, plan.simulated_intervals))
     except Exception as exc:
         return ("error", f"{type(exc).__name__}: {exc}")
 

@@ -36,6 +36,9 @@ class PipelineResult:
     levers: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)
     capacity: Any = None
+    # risk-aware staffing (planning.risk): confidence, method, notes, quantile ratios,
+    # the probability step's paths and seconds, and the risk-neutral comparison
+    risk: dict = field(default_factory=dict)
 
 
 def fingerprint(op: Operation) -> str:
@@ -99,54 +102,249 @@ def run_pipeline(
     time_limit: float | None = None,
     progress: Progress | None = None,
     simulate: bool = True,
+    sla_confidence: float | None = None,
+    compare_neutral: bool = False,
 ) -> PipelineResult:
-    """Forecast, apply levers, compute requirements, plan shifts and simulate the plan."""
-    from planning.staffing import compute_requirements
-    from planning.shiftplan import PlanOptions, solve_plan
+    """Forecast, apply levers, compute requirements (at the ``sla_confidence`` quantile of the
+    workload, default the operation's setting; 0.5 = the point forecast), plan shifts,
+    simulate the plan and its probability of meeting target (``planning.risk``).
+
+    compare_neutral : also plan risk-neutrally (confidence 0.5) and keep that plan's cost and
+    probabilities in ``result.risk["compare"]`` (the cost of safety)."""
+    from planning.shiftplan import PlanOptions
 
     progress = progress or _noop
     levers = list(levers)
     timings: dict[str, float] = {}
+    confidence = _confidence(op, sla_confidence)
 
-    t0 = time.perf_counter()
-    forecast = base_forecast(op, weeks, lambda m, f: progress(m, 0.05 + 0.35 * f))
+    t_wall = t0 = time.perf_counter()
+    cold = f"{fingerprint(op)}:{weeks}" not in _FORECAST_CACHE
+    forecast = base_forecast(op, weeks, lambda m, f: progress(m, 0.05 + 0.25 * f))
     if start is not None:
         start = pd.Timestamp(start)
         start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
         forecast = forecast[forecast["timestamp"] >= start]
     timings["forecast_s"] = time.perf_counter() - t0
+    if cold:  # a base forecast computed now is kept for every later run: outside the wall
+        t_wall = time.perf_counter()
 
     t0 = time.perf_counter()
-    progress("Applying scenario levers", 0.40)
+    progress("Applying scenario levers", 0.30)
     scenario_op, scenario_forecast = apply_levers(op, forecast, levers)
-    progress("Computing requirements", 0.45)
-    requirements = compute_requirements(scenario_op, scenario_forecast)
-    timings["requirements_s"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    progress("Planning shifts", 0.55)
-    options = PlanOptions(time_limit_seconds=time_limit)
-    plan = solve_plan(scenario_op, requirements, options,
-                      progress=lambda message: progress(f"Planning: {message}", 0.6))
-    timings["plan_s"] = time.perf_counter() - t0
-
-    simulation = None
-    if simulate:
-        t0 = time.perf_counter()
-        progress("Simulating the plan", 0.90)
-        simulation = _simulate(scenario_op, requirements, plan)
-        timings["simulate_s"] = time.perf_counter() - t0
+    limit = float(time_limit or scenario_op.settings.solver_time_limit_seconds)
+    minutes = coarse_interval_minutes(scenario_op.settings.interval_minutes, weeks, limit)
+    if minutes != scenario_op.settings.interval_minutes:
+        progress(f"Coarser pass: planning at {minutes}-minute intervals (a {weeks}-week horizon in "
+                 f"{limit:,.0f} s)", 0.32)
+        scenario_op, scenario_forecast = coarsen(scenario_op, scenario_forecast, minutes)
+    timings["levers_s"] = time.perf_counter() - t0
+    # The limit is a wall for the whole run: the planner gets what the stages before it left.
+    left = max(WALL_MIN_PLAN_SECONDS, limit - (time.perf_counter() - t_wall))
+    requirements, plan, risk = plan_at_confidence(
+        scenario_op, scenario_forecast, sla_confidence=confidence, options=PlanOptions(time_limit_seconds=left),
+        simulate=simulate, progress=progress, history=op)
+    seconds = risk["seconds"]
+    timings.update({k: v for k, v in seconds.items() if k != "total_s"})
+    timings["plan_s"] = seconds["total_s"] - sum(v for k, v in seconds.items() if k != "total_s")
+    timings["wall_s"] = time.perf_counter() - t_wall
+    simulation = plan.simulated_intervals
 
     progress("Done", 1.0)
     kpis = summarise(scenario_op, plan, simulation)
-    return PipelineResult(scenario_op, scenario_forecast, requirements, plan, simulation, kpis,
-                          levers, timings)
+    kpis["time_limit_seconds"] = limit
+    kpis["wall_seconds"] = timings["wall_s"]
+    kpis["weeks"] = weeks
+    kpis["interval_minutes"] = scenario_op.settings.interval_minutes
+    result = PipelineResult(scenario_op, scenario_forecast, requirements, plan, simulation, kpis,
+                            levers, timings, risk=risk)
+    if compare_neutral and confidence > 0.5 and plan.ok:
+        progress("Planning risk-neutrally for the cost of safety", 0.95)
+        neutral = run_pipeline(op, weeks=weeks, levers=levers, start=start, time_limit=time_limit,
+                               simulate=simulate, sla_confidence=0.5)
+        from planning.risk import cost_of_safety
+        result.risk["compare"] = cost_of_safety(result, neutral)
+        result.kpis["cost_risk_neutral"] = result.risk["compare"]["neutral"]["cost"]
+        progress("Done", 1.0)
+    return result
 
 
-def _simulate(op: Operation, requirements: pd.DataFrame, plan) -> pd.DataFrame | None:
-    from planning.shiftplan import simulate_plan
+def plan_at_confidence(op: Operation, forecast: pd.DataFrame, *, sla_confidence: float | None = None,
+                       options=None, simulate: bool = True, progress: Progress | None = None,
+                       history: Operation | None = None, error_model=None):
+    """Staff ``forecast`` at the ``sla_confidence`` quantile (default the setting), plan (with
+    the agent-level loop when ``simulate``) and measure the probability of meeting target.
 
-    return simulate_plan(op, requirements, plan)
+    history : the operation whose volume before the forecast's start fits the error model
+    (default ``op``; a scenario passes the unmodified operation); error_model : a fitted
+    ``forecasts.errors.ErrorModel`` to use instead (tests, benches).  Returns (requirements,
+    plan, risk dict: ``confidence, origin, method, ratios, target_paths, notes, seconds``
+    with ``error_model_s, requirements_s, simulate_s, probability_s, total_s``)."""
+    from planning.staffing import compute_requirements
+
+    progress = progress or _noop
+    confidence = _confidence(op, sla_confidence)
+    t0 = time.perf_counter()
+    model, info = _error_model(history or op, forecast, confidence, progress, error_model)
+    planned = _planned_forecast(model, forecast, info, op)
+    t1 = time.perf_counter()
+    progress("Computing requirements", 0.45)
+    requirements = compute_requirements(op, planned)
+    info.seconds["requirements_s"] = time.perf_counter() - t1
+    plan = _plan(op, requirements, options, simulate, progress)
+    if simulate and plan.simulation:
+        info.seconds["simulate_s"] = sum(r["simulate_seconds"] for r in plan.simulation.get("rounds", []))
+    limit = getattr(options, "time_limit_seconds", None)
+    _probability(op, plan, model, forecast, requirements, info, limit, simulate, progress)
+    info.seconds["total_s"] = time.perf_counter() - t0
+    return requirements, plan, _risk_dict(info)
+
+
+def _confidence(op: Operation, sla_confidence: float | None) -> float:
+    value = op.settings.sla_confidence if sla_confidence is None else sla_confidence
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"sla_confidence must be a number between 0.5 and 1, got {value!r}") from None
+    if not 0.5 <= value < 1.0:
+        raise ValueError(f"sla_confidence must be at least 0.5 and below 1, got {value}")
+    return value
+
+
+def _error_model(op: Operation, forecast: pd.DataFrame, confidence: float, progress: Progress, given=None):
+    """The error model for a plan starting where ``forecast`` starts (history before it only)."""
+    from planning.risk import RiskInfo, error_model_for
+
+    info = RiskInfo(confidence)
+    if not len(forecast):
+        info.notes.append("empty forecast: no error model")
+        return None, info
+    t0 = time.perf_counter()
+    info.origin = pd.Timestamp(forecast["timestamp"].min())
+    if given is not None:
+        info.notes.append("error model given by the caller")
+        return given, info
+    progress("Fitting the forecast-error model (history before the plan only)", 0.42)
+    model, note = error_model_for(op, info.origin, folder=cache_dir())
+    info.notes.append(note)
+    info.seconds["error_model_s"] = time.perf_counter() - t0
+    return model, info
+
+
+def _planned_forecast(model, forecast: pd.DataFrame, info, op: Operation) -> pd.DataFrame:
+    """The forecast to staff against: the point forecast (confidence 0.5, or no error model),
+    else the confidence quantile of each pair-week's workload."""
+    from planning.risk import NEUTRAL, quantile_forecast
+
+    if model is None or info.confidence <= NEUTRAL:
+        info.notes.append("risk-neutral: staffed on the point forecast" if info.confidence <= NEUTRAL
+                          else "staffed on the point forecast (no error model)")
+        return forecast
+    planned, info.ratios = quantile_forecast(model, forecast, info.confidence, op.settings.random_seed)
+    r = info.ratios["planned_ratio"]
+    info.notes.append(f"staffed at the {info.confidence:.0%} quantile of each queue x market's weekly workload: "
+                      f"{r.min() - 1:+.1%} to {r.max() - 1:+.1%} over the point forecast ({len(r):,} pair-weeks)")
+    return planned
+
+
+def _plan(op: Operation, requirements: pd.DataFrame, options, simulate: bool, progress: Progress):
+    from planning.shiftplan import plan_and_check, solve_plan
+
+    progress("Planning shifts", 0.55)
+    if simulate:  # solve, judge agent by agent, tighten, re-solve: one time limit for all
+        return plan_and_check(op, requirements, options, progress=_loop_progress(progress))
+    return solve_plan(op, requirements, options, progress=lambda message: progress(f"Planning: {message}", 0.6))
+
+
+# The probability step's own budget: this share of the plan's time limit, after the loop
+# (measured: docs/risk.md); at least planning.risk.MIN_TARGET_PATHS paths run.
+PROBABILITY_SHARE = 0.5
+
+
+def _probability(op, plan, model, forecast, requirements, info, time_limit, simulate, progress) -> None:
+    from planning.risk import attach_probability, budget_paths, target_probability
+
+    if not simulate or model is None or not plan.ok:
+        return
+    budget = PROBABILITY_SHARE * float(time_limit or op.settings.solver_time_limit_seconds)
+    paths = budget_paths(requirements, budget)
+    frame, runs, seconds = target_probability(
+        op, plan, model, forecast, requirements, confidence=info.confidence, paths=paths,
+        deadline=time.perf_counter() + budget, progress=lambda m: progress(m, 0.93))
+    info.target_paths = runs
+    info.seconds["probability_s"] = seconds
+    attach_probability(plan, frame, info)
+
+
+def _risk_dict(info) -> dict:
+    return {"confidence": info.confidence, "origin": info.origin,
+            "method": "weekly quantile" if info.ratios is not None else "point forecast",
+            "ratios": info.ratios, "target_paths": info.target_paths, "notes": list(info.notes),
+            "seconds": dict(info.seconds)}
+
+
+# Coarser first pass: a horizon of more intervals than this, planned within a limit of at
+# most COARSE_LIMIT_SECONDS, is planned at coarser intervals (60 minutes for two weeks of
+# 30-minute intervals).  Measured on the sample (2 weeks, 30 min: 115,587 variables, the
+# LP relaxation alone took minutes on a loaded machine); one week of 30-minute intervals
+# solves within a what-if's limit.  docs/scenarios.md.
+COARSE_MAX_INTERVALS = 7 * 48
+COARSE_LIMIT_SECONDS = 120.0
+COARSE_MAX_MINUTES = 60
+
+
+def coarse_interval_minutes(interval_minutes: int, weeks: int, limit: float) -> int:
+    """The interval length [min] a ``weeks``-week plan within ``limit`` seconds is made at."""
+    minutes = int(interval_minutes)
+    if limit > COARSE_LIMIT_SECONDS:
+        return minutes
+    while (weeks * 7 * 24 * 60) / minutes > COARSE_MAX_INTERVALS and minutes * 2 <= COARSE_MAX_MINUTES:
+        minutes *= 2
+    return minutes
+
+
+def coarsen(op: Operation, forecast: pd.DataFrame, minutes: int) -> tuple[Operation, pd.DataFrame]:
+    """The operation and forecast at ``minutes``-long intervals: volumes (and their
+    intervals) summed per interval, AHT volume-weighted; the staffing maths then runs at
+    that length (requirements, plan, simulation)."""
+    import dataclasses
+
+    settings = op.settings.model_copy(update={"interval_minutes": int(minutes)})
+    f = forecast.copy()
+    f["timestamp"] = f["timestamp"].dt.floor(f"{int(minutes)}min")
+    keys = ["timestamp", "queue", "market"]
+    sums = [c for c in ("forecast", "lo_80", "hi_80", "lo_95", "hi_95", "volume") if c in f]
+    agg = f.groupby(keys, sort=False)[sums].sum()
+    if "aht_seconds" in f:
+        weight = f["forecast"].clip(lower=0) + 1e-12
+        f["_w"] = f["aht_seconds"] * weight
+        f["_v"] = weight
+        g = f.groupby(keys, sort=False)[["_w", "_v"]].sum()
+        agg["aht_seconds"] = g["_w"] / g["_v"]
+    others = [c for c in f.columns if c not in (*keys, *sums, "aht_seconds", "_w", "_v")]
+    if others:
+        agg = agg.join(f.groupby(keys, sort=False)[others].first())
+    return dataclasses.replace(op, settings=settings), agg.reset_index()
+
+
+# The planner always gets at least this long, even when the stages before it used the limit up [s].
+WALL_MIN_PLAN_SECONDS = 2.0
+
+
+def _loop_progress(progress: Progress, t0: float | None = None, limit: float | None = None):
+    """The planner's and the loop's messages as pipeline progress: the bar moves from 35% to
+    98% with the share of the time limit used (it never goes back), the simulation's
+    messages included."""
+    done = {"f": 0.35}
+
+    def say(message: str) -> None:
+        if t0 is not None and limit:
+            share = min(1.0, (time.perf_counter() - t0) / max(limit, 1e-9))
+            done["f"] = max(done["f"], 0.35 + 0.63 * share)
+        else:
+            done["f"] = max(done["f"], 0.9 if message.startswith("Simulating") else 0.6)
+        progress(message if message.startswith("Simulating") else f"Planning: {message}", done["f"])
+    return say
 
 
 def _number(value) -> float | None:
@@ -162,7 +360,8 @@ def summarise(op: Operation, plan, simulation: pd.DataFrame | None = None) -> di
 
     cost [currency], paid_hours [h], unmet_agent_hours [agent h], headcount by site and
     vendor (agents on the busiest day), attainment per queue x market (target,
-    predicted, simulated shares 0-1), plus solver status, gap and seconds.
+    predicted = the fluid model, simulated = agent level with its 95% interval, shares
+    0-1), the agent-level totals, plus solver status, gap and seconds.
     """
     kpis = plan.kpis or {}
     by_site = {k: int(round(v)) for k, v in (kpis.get("agents_by_site") or {}).items()}
@@ -176,9 +375,26 @@ def summarise(op: Operation, plan, simulation: pd.DataFrame | None = None) -> di
             attainment.append({"queue": row["queue"], "market": row["market"],
                                "target": _number(row.get("target")),
                                "predicted": _number(row.get("predicted")),
-                               "simulated": _number(row.get("simulated"))})
+                               "simulated": _number(row.get("simulated")),
+                               "simulated_lo": _number(row.get("simulated_lo")),
+                               "simulated_hi": _number(row.get("simulated_hi")),
+                               # probability over volume paths that the week meets target (planning.risk)
+                               "p_target": _number(row.get("p_target")),
+                               "p_target_lo": _number(row.get("p_target_lo")),
+                               "p_target_hi": _number(row.get("p_target_hi")),
+                               "risk_note": row.get("risk_note") or ""})
+    by_site_hours, by_site_cost = {}, {}
+    if plan.cost_by_site is not None and len(plan.cost_by_site):
+        for row in plan.cost_by_site.to_dict("records"):
+            by_site_hours[row["site"]] = _number(row.get("paid_hours"))
+            by_site_cost[row["site"]] = _number(row.get("cost"))
+    shifts = plan.shifts if plan.shifts is not None and len(plan.shifts) and "headcount" in plan.shifts else None
     return {
         "status": plan.status,
+        # agents x shifts worked over the horizon (one agent on one shift = 1)
+        "agent_shifts": None if shifts is None else int(round(float(shifts["headcount"].sum()))),
+        "paid_hours_by_site": by_site_hours,
+        "cost_by_site": by_site_cost,
         "cost": _number(plan.cost),
         "paid_hours": _number(kpis.get("paid_hours")),
         "unmet_agent_hours": _number(plan.unmet_agent_hours),
@@ -189,14 +405,27 @@ def summarise(op: Operation, plan, simulation: pd.DataFrame | None = None) -> di
         "headcount_by_site": by_site,
         "headcount_by_vendor": by_vendor,
         "attainment": attainment,
+        # the agent-level simulation of the plan (planning.shiftplan.simulate_plan): all items
+        # arriving in the horizon; None when the plan was not simulated
+        "simulated_attainment": _number(kpis.get("simulated_attainment")),
+        "simulated_attainment_lo": _number(kpis.get("simulated_attainment_lo")),
+        "simulated_attainment_hi": _number(kpis.get("simulated_attainment_hi")),
+        "pairs_meeting_target": kpis.get("pairs_meeting_target"),
+        "pairs_judged": kpis.get("pairs_judged"),
+        "sla_confidence": _number(kpis.get("sla_confidence")),
+        "target_paths": kpis.get("target_paths"),
+        "pairs_meeting_confidence": kpis.get("pairs_meeting_confidence"),
+        "loop_rounds": len((getattr(plan, "simulation", None) or {}).get("rounds", [])) or None,
         "currency": op.settings.currency,
     }
 
 
 # Bump when PipelineResult or a stage's output changes shape, or a stage's answer changes
 # (3: the HiGHS diving planner; 4: files carry an HMAC, forecasts.cachefile; 5: cyclic
-# steady-state weeks by default), so old pickles are ignored.
-_BASELINE_FORMAT = 5
+# steady-state weeks by default; 6: judged by the agent-level simulation, the loop; 7: risk-
+# aware staffing, the probability of meeting target and the risk-neutral comparison), so
+# old pickles are ignored.
+_BASELINE_FORMAT = 7
 
 
 def cache_dir() -> "Path":
@@ -237,7 +466,7 @@ def baseline(op: Operation, *, weeks: int = 1, progress: Progress | None = None,
     cached = peek_baseline(op, weeks=weeks)
     if cached is not None:
         return cached
-    result = run_pipeline(op, weeks=weeks, progress=progress, time_limit=time_limit)
+    result = run_pipeline(op, weeks=weeks, progress=progress, time_limit=time_limit, compare_neutral=True)
     path = _baseline_path(op, weeks)
     try:
         cachefile.dump(result, path)
@@ -247,23 +476,22 @@ def baseline(op: Operation, *, weeks: int = 1, progress: Progress | None = None,
     return result
 
 
-def quick_plan(op: Operation, weeks: int, progress: Progress | None = None) -> PipelineResult:
+def quick_plan(op: Operation, weeks: int, progress: Progress | None = None,
+               sla_confidence: float | None = None) -> PipelineResult:
     """A plan on the last week of history repeated (no forecast models): the Export page's
-    fast path."""
-    from planning.shiftplan import simulate_plan, solve_plan
+    fast path.  Risk-aware as ``run_pipeline`` (the forecasting layer's error model, which
+    the last-week repeat approximates)."""
     from planning.staffing import compute_requirements, seasonal_naive_forecast
 
     progress = progress or _noop
+    confidence = _confidence(op, sla_confidence)
     progress("Forecast: last week repeated", 0.05)
     forecast = seasonal_naive_forecast(op, weeks)
-    progress("Computing requirements", 0.15)
-    requirements = compute_requirements(op, forecast)
-    progress("Planning shifts (OR-Tools)", 0.3)
-    plan = solve_plan(op, requirements, progress=lambda message: progress(f"Planning: {message}", 0.6))
-    progress("Simulating the plan", 0.9)
-    simulation = simulate_plan(op, requirements, plan) if plan.ok else None
+    requirements, plan, risk = plan_at_confidence(op, forecast, sla_confidence=confidence, progress=progress)
+    simulation = plan.simulated_intervals
     progress("Done", 1.0)
-    return PipelineResult(op, forecast, requirements, plan, simulation, summarise(op, plan, simulation))
+    return PipelineResult(op, forecast, requirements, plan, simulation, summarise(op, plan, simulation),
+                          risk=risk)
 
 
 BASELINES_KEPT = 6  # newest baseline pickles kept in the cache folder (~50 MB each)

@@ -26,7 +26,7 @@ def main() -> int:
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
             for name, path in PAGES.items():
                 page.goto(f"{base}/{path}", timeout=900_000)
                 wait_for_app(page, timeout_ms=900_000)

@@ -47,4 +47,33 @@ def tiny_result(days: int = 2) -> PipelineResult:
     return PipelineResult(op, forecast, req, plan, None, summarise(op, plan), [], {"plan_s": plan.seconds})
 
 
-__all__ = ["START", "EVIL_QUEUE", "EVIL_VENDOR", "tiny_operation", "tiny_result", "pd"]
+def carry_in_result(days: int = 2) -> PipelineResult:
+    """The tiny operation planned with free edges (``horizon_mode="open"``) and live work in the
+    first two UTC hours, which only Dublin's night shift of the day before the plan (22:00
+    local = UTC in March, 8 h) can cover: a carry-in that must be planned."""
+    op = tiny_operation()
+    live = day_profile({(0, 2): 2, (6, 12): 3, (12, 20): 5, (20, 23): 2}, days=days)
+    work = day_profile({(0, 24): 2.0}, days=days)
+    req = requirements(op, {EVIL_QUEUE: live, "spam": [0.0] * len(work)},
+                       workload={"spam": work, EVIL_QUEUE: [0.6 * v for v in live]})
+    req.loc[req["queue"] == "spam", "required_agents"] = 2.0 / 0.95
+    plan = solve_plan(op, req, PlanOptions(time_limit_seconds=20, horizon_mode="open"))
+    assert plan.ok, plan.status
+    return PipelineResult(op, None, req, plan, None, summarise(op, plan), [], {})
+
+
+def team_result() -> PipelineResult:
+    """Site S1 of vendor V1 with teams EN and JA that both work the one 'day' shift
+    (tests/team_cases.py): the same site x shift x day has a row per team."""
+    from tests.team_cases import live as live_queue, team_operation, team_requirements
+
+    op = team_operation([("EN", 20), ("JA", 20)], [("q_en", "EN", "EN"), ("q_ja", "JA", "JA")],
+                        [live_queue("q_en"), live_queue("q_ja")])
+    req = team_requirements({("q_en", "EN"): 3.0, ("q_ja", "JA"): 2.0})
+    plan = solve_plan(op, req, PlanOptions(time_limit_seconds=20, horizon_mode="open"))
+    assert plan.ok, plan.status
+    return PipelineResult(op, None, req, plan, None, summarise(op, plan), [], {})
+
+
+__all__ = ["START", "EVIL_QUEUE", "EVIL_VENDOR", "carry_in_result", "team_result", "tiny_operation", "tiny_result",
+           "pd"]

@@ -20,6 +20,7 @@ from planning.capacity.plan import (SHORT_WEEK_FTE, SHORT_WEEK_SHARE, CapacityPl
 from planning.jobs import SolverCrashed
 from planning.domain import Operation
 from ui import common
+from ui import record
 from ui import widgets
 from ui import format as fmt
 
@@ -154,6 +155,28 @@ def _risk_section(plan: CapacityPlan) -> None:
     table = table.rename(columns={"week_start": "week (UTC)", "demand_fte": "demand (FTE)",
                                   "supply_fte": "capacity (FTE)", "short_fte": "short (FTE)"})
     widgets.show_table(table.round(1), key="capacity_risk", file_name="weeks_at_risk.csv")
+    _within_lead(plan)
+
+
+def _within_lead(plan: CapacityPlan) -> None:
+    """Weeks at risk that no hire can reach (planning.capacity.reconcile.weeks_within_lead)."""
+    from planning.capacity.reconcile import weeks_within_lead
+
+    inside = weeks_within_lead(plan)
+    if inside.empty:
+        st.caption("Every week at risk lies after the recruiting lead time plus training: hiring can reach it.")
+        return
+    reach = inside["reach_week"].iloc[0]
+    st.warning(f"{len(inside)} of the weeks at risk fall inside the recruiting lead time plus training "
+               f"(the first hire is productive from the week of {reach:%Y-%m-%d}): hiring cannot reach them. "
+               "What can: overtime at the short sites, moving work to another certified site with room, or "
+               "another vendor.", icon=":material/schedule:")
+    table = inside.assign(week_start=inside["week_start"].dt.strftime("%Y-%m-%d")).drop(columns=["reach_week"])
+    widgets.show_table(table.round(1).rename(columns={
+        "week_start": "week (UTC)", "short_fte": "short (FTE)", "short_hours": "short (productive h)",
+        "overtime_hours_per_agent": "overtime to cover it (h per agent at the short sites)",
+        "spare_fte": "room at other certified sites (FTE)", "spare_sites": "sites with room (vendor)"}),
+        key="capacity_within_lead", file_name="weeks_within_lead_time.csv")
 
 
 def render() -> None:
@@ -178,7 +201,7 @@ def render() -> None:
         return
     st.session_state[CAPACITY_RESULT_KEY] = plan
     currency = op.settings.currency
-    st.caption(f"Demand: {plan.demand_source}; scheduling efficiency x{plan.problem.efficiency:.2f}; "
+    st.caption(f"Demand: {plan.demand_source}; "
                f"{plan.problem.T} weeks from {plan.problem.weeks[0]:%Y-%m-%d} (UTC).")
     for line in plan.warnings:
         st.warning(fmt.plain(line), icon=":material/warning:")
@@ -193,3 +216,4 @@ def render() -> None:
     _hiring_section(plan)
     _cost_section(plan, currency)
     _risk_section(plan)
+    record.reconciliation(op, record.plan_of_record(op, who), who, capacity=plan)

@@ -1,8 +1,8 @@
 """Export (vendor managers): the staffing workbook and vendor pack, built on demand, a
 preview of every sheet, and the round trip of a vendor's returned sheet.
 
-Thin page: the plan comes from this session (``common.PLAN_RESULT_KEY``, set by the Shift
-plan page) or is computed here; workbooks are ``planning.export.workbook``; the returned sheet is
+Thin page: the plan is the plan of record (``ui.record``: the plan a planner published on the
+Shift plan or Scenarios page, else the baseline), or one computed here on request; workbooks are ``planning.export.workbook``; the returned sheet is
 read by ``planning.export.roundtrip``.  A vendor manager only ever gets their vendor's workbook.
 """
 from __future__ import annotations
@@ -15,10 +15,11 @@ import pandas as pd
 import streamlit as st
 
 from planning.access import Role, can
-from planning.export import vendor_pack_bytes, workbook_bytes
+from planning.export import vendor_files_for, workbook_bytes, zip_files
 from planning.export import vendors
 from planning.export import RoundTripError, import_vendor_sheet, roundtrip_limits
 from ui import common
+from ui import record
 from ui import uploads
 from ui import widgets
 from ui import format as fmt
@@ -40,16 +41,17 @@ def _sheet_preview(token: str, kind: str, scenario: str, sheet: str, _data: byte
     return frame.fillna("")
 
 
-def _current_result(op):
-    """(result, token, label) of the plan this page exports, or None."""
+def _current_result(op, who):
+    """(result, token, label) of the plan this page exports, or None: a plan made on this page,
+    else the plan of record (published, or the baseline)."""
     mine = st.session_state.get(RESULT_KEY)
     if mine is not None:
         return mine["result"], mine["token"], mine["label"]
-    shared = st.session_state.get(common.PLAN_RESULT_KEY)
-    if shared is not None and getattr(shared, "plan", None) is not None and shared.plan.ok:
-        token = st.session_state.setdefault("export_shared_token", str(uuid.uuid4()))
-        return shared, token, "the Shift plan page"
-    return None
+    found = record.plan_of_record(op, who)
+    if found is None or found.result is None or not found.result.plan.ok:
+        return None
+    token = f"record:{found.operation_key}:{found.record_id or 'baseline'}:{who.label}"
+    return found.result, token, found.caption()
 
 
 def _plan_controls(op) -> None:
@@ -86,6 +88,28 @@ def _built(token: str, kind: str, scenario: str, make) -> bytes | None:
         with st.spinner(f"Building the {kind}..."):
             files[key] = make()
     return files.get(key)
+
+
+def _vendor_downloads(result, who, token: str, scenario: str) -> None:
+    """One download per vendor the role may have (``vendor_files_for``: a vendor manager
+    gets only his own), and for everyone else the zip of all."""
+    restricted = who.role is Role.vendor_manager
+    st.subheader("Vendor workbook" if restricted else "Vendor workbooks")
+    st.caption("Only the vendor's sites and teams, ready to forward: its shifts of the plan week, a sheet per "
+               "site with its teams, the workload in local time." if restricted else
+               f"One workbook per vendor ({len(vendors(result))}), each with only that vendor's sites and teams; "
+               "download one, or the zip of all.")
+    files = _built(token, "vendor workbooks", scenario,
+                   lambda: vendor_files_for(result, who, scenario=scenario))
+    if not files:
+        return
+    for i, (name, (file_name, data)) in enumerate(files.items()):
+        st.download_button(f"Download {name} ({_size(data)})", data, file_name=file_name, mime=XLSX,
+                           key=f"export_download_vendor_{i}", icon=":material/download:")
+    if not restricted:
+        pack = zip_files(dict(files.values()))
+        st.download_button(f"Download all as a zip ({_size(pack)})", pack, file_name="vendor_pack.zip",
+                           mime="application/zip", key="export_download_pack", icon=":material/folder_zip:")
 
 
 def _roundtrip(result, vendor: str | None) -> None:
@@ -138,7 +162,7 @@ def render() -> None:
     if not can(who, "export"):
         widgets.empty_state("Export is not available for your role", "Ask a planner for the workbook.")
         return
-    found = _current_result(op)
+    found = _current_result(op, who)
     if found is None:
         widgets.empty_state("No plan in this session yet",
                            "Plan here, or run a plan on the Shift plan page and come back.",
@@ -152,11 +176,21 @@ def render() -> None:
         result = dataclasses.replace(result, capacity=capacity)
         token = f"{token}+hiring{id(capacity)}"
         st.caption("The hiring plan from the Capacity & hiring page is included (Hiring plan sheet).")
-    st.caption(f"Plan from {fmt.plain(label)}: status {result.plan.status}, cost "
-               f"{fmt.fmt_money(result.plan.cost, result.operation.settings.currency)}")
-    if st.session_state.get(RESULT_KEY) and st.button("Discard this plan", key="export_discard"):
+    if st.session_state.get(RESULT_KEY):
+        st.caption(f"Exporting a plan made on {fmt.plain(label)}: not the plan of record.")
+    else:
+        st.caption(fmt.plain(label))
+    st.markdown(f"**Exported plan:** status {result.plan.status}, cost "
+                f"{fmt.fmt_money(result.plan.cost, result.operation.settings.currency)} over the plan horizon"
+                + (f" ({fmt.plain(vendor)}'s sites only)" if vendor else ""))
+    st.caption(record.headcount_line(result))
+    if st.session_state.get(RESULT_KEY) and st.button("Discard this plan (back to the plan of record)",
+                                                      key="export_discard"):
         del st.session_state[RESULT_KEY]
         st.rerun()
+    elif not st.session_state.get(RESULT_KEY):
+        with st.expander("Export another plan instead (not the plan of record)"):
+            _plan_controls(op)
     scenario = st.text_input("Scenario name shown in the workbook", "Base plan", key="export_scenario",
                              max_chars=200)
     left, right = st.columns(2)
@@ -168,14 +202,7 @@ def render() -> None:
             st.download_button(f"Download the {kind} ({_size(data)})", data, file_name="staffing_plan.xlsx",
                                mime=XLSX, key="export_download_workbook", icon=":material/download:")
     with right:
-        if vendor is None:
-            st.subheader("Vendor pack")
-            st.caption(f"One workbook per vendor ({len(vendors(result))}), only that vendor's sites, zipped.")
-            pack = _built(token, "vendor pack", scenario, lambda: vendor_pack_bytes(result, scenario=scenario))
-            if pack:
-                st.download_button(f"Download the vendor pack ({_size(pack)})", pack,
-                                   file_name="vendor_pack.zip", mime="application/zip",
-                                   key="export_download_pack", icon=":material/folder_zip:")
+        _vendor_downloads(result, who, token, scenario)
     if data:
         st.subheader("Preview")
         sheets = pd.ExcelFile(io.BytesIO(data)).sheet_names

@@ -10,6 +10,7 @@ import streamlit as st
 from planning.domain import Operation
 from planning.access import can
 from ui import common
+from ui import record
 from ui import uploads
 from ui import widgets
 from ui import format as fmt
@@ -40,25 +41,10 @@ def _actuals(digest: str, who: str, name: str, max_mb: float, _data: bytes | Non
             return None, [uploads.UploadProblem(f"{exc}; the built-in sample actuals are shown instead",
                                                 file=name)]
     if frame is not None:
-        pairs = set(_op.pairs)
-        keep = frame[["queue", "market"]].apply(tuple, axis=1).isin(pairs)
-        keep &= frame["site"].eq("") | frame["site"].isin(_op.sites)
-        frame = frame[keep].reset_index(drop=True)
+        from planning.monitor import visible_actuals
+
+        frame = visible_actuals(frame, _op)
     return frame, list(report.problems)
-
-
-@st.cache_data(show_spinner="Forecasting over the actuals…", max_entries=4)
-def _forecast(digest: str, who: str, weeks: int, _op: Operation) -> pd.DataFrame:
-    from planning.pipeline import base_forecast
-
-    return base_forecast(_op, weeks)
-
-
-@st.cache_data(show_spinner="Computing KPIs and alerts…", max_entries=4)
-def _monitor(digest: str, who: str, actuals_key: str, plan_key: str, _op, _actuals, _forecast, _allocation):
-    from planning.monitor import run_monitor
-
-    return run_monitor(_op, _actuals, _forecast, _allocation)
 
 
 @st.cache_data(show_spinner="Re-forecasting the rest of the day…", max_entries=8)
@@ -85,7 +71,9 @@ def _tiles(kpis: pd.DataFrame, currency: str) -> None:
     def delta(col, scale=100.0, unit="pp"):
         if prev is None or pd.isna(last[col]) or pd.isna(prev[col]):
             return None
-        return f"{(last[col] - prev[col]) * scale:+.1f} {unit} vs day before"
+        change = (last[col] - prev[col]) * scale / 100.0
+        text = fmt.fmt_pp(change) if unit == "pp" else fmt.fmt_delta(change * 100.0, currency=unit, digits=1)
+        return f"{text} vs day before"
 
     st.caption(f"Last day in the actuals: {last['period_start']:%a %Y-%m-%d} (UTC); deltas against the day before.")
     c = st.columns(6)
@@ -95,7 +83,8 @@ def _tiles(kpis: pd.DataFrame, currency: str) -> None:
     c[1].metric("Automation rate", fmt.fmt_share(last["automation_rate"]), delta=delta("automation_rate"),
                 help="1 - manual incoming / total incoming.")
     c[2].metric("SLA attainment", fmt.fmt_share(last["sla_attainment"]),
-                delta=f"{last['sla_gap'] * 100:+.1f} pp vs target" if pd.notna(last["sla_gap"]) else None,
+                delta=f"{fmt.fmt_pp(last['sla_gap'])} vs target" if pd.notna(last["sla_gap"]) else None,
+                delta_color=fmt.delta_color(last["sla_gap"], 1, 100),
                 help="Solved-weighted share within the SLA deadline, against the solved-weighted target.")
     c[3].metric("AHT vs plan", fmt.fmt_share(last["aht_vs_plan"]), delta=delta("aht_vs_plan"),
                 delta_color="inverse", help="Handled seconds / planned seconds - 1.")
@@ -217,16 +206,17 @@ def render() -> None:
         widgets.empty_state("No actuals for what you may see", "The actuals have no rows for your queues, "
                            "markets or sites.")
         return
-    span = actuals["timestamp"].max() - op.history_end
-    weeks = max(1, int(-(-(span + pd.Timedelta(minutes=op.settings.interval_minutes)) // pd.Timedelta(weeks=1))))
-    forecast = _forecast(loaded.digest, who.label, weeks, op) if span >= pd.Timedelta(0) else None
-    plan = st.session_state.get(common.PLAN_RESULT_KEY)
-    use_plan = st.toggle("Compare staffing with this session's plan", value=False, key="monitor_use_plan",
-                         disabled=plan is None, help="Without a plan, a site's staffing is compared with its "
-                         "usual share of the agents the forecast workload needs.")
-    allocation = getattr(plan, "allocation", None) if use_plan else None
-    plan_key = f"plan:{id(plan)}" if allocation is not None else "noplan"
-    result = _monitor(loaded.digest, who.label, actuals_key, plan_key, op, actuals, forecast, allocation)
+    from planning.monitor import forecast_weeks
+
+    found = record.plan_of_record(op, who)
+    record.caption(found)
+    st.caption("Staffing is compared with the plan of record's allocation; the Overview lists the same alerts.")
+    weeks = forecast_weeks(op, actuals)
+    forecast = record.forecast_for(loaded.digest, who.label, weeks, op) if weeks else None
+    allocation = found.result.plan.allocation if found is not None and found.result is not None else None
+    plan_key = record.plan_key(found)
+    result = record.monitor_result(op, found, who, actuals=actuals,
+                                   actuals_key="sample" if data is None else digest)
     st.caption(f"Monitor computed in {result.seconds:.1f} s.")
     _tiles(result.kpis, op.settings.currency)
 

@@ -1,9 +1,10 @@
 """Overview (leadership): demand, capacity, sites, concentration risk, in 30 seconds.
 
-The plan section shows this session's plan (``common.PLAN_RESULT_KEY``) or the
-baseline plan of the inputs, computed once with progress and then read from disk
-(``common.plan_result``); open alerts come from the operations monitor over the
-sample's actuals.
+The plan section shows the plan of record (``ui.record``: the published plan, else the
+baseline plan of the inputs, computed once with progress and then read from disk) and says
+which; the alerts are the Monitor's (``planning.monitor.monitor_plan`` on the same actuals,
+forecast and plan of record's allocation); the reconciliation line puts the weekly plan's
+cost beside the capacity plan's (``planning.capacity.reconcile``).
 """
 from __future__ import annotations
 
@@ -14,11 +15,22 @@ import streamlit as st
 from planning import overview as figures
 from planning.domain import Operation
 from ui import common
+from ui import record
 from ui import widgets
 from ui import format as fmt
 
 PAGE = {"title": "Overview", "icon": ":material/dashboard:", "section": "Leadership", "order": 0,
         "default": True}
+
+MIN_CHART_HEIGHT = 120  # px of plot area: a bar chart with one or two bars still reads as a chart
+
+
+
+def _step(bars: int, px: int) -> alt.Step:
+    """Height per bar, at least ``px`` and enough that the plot area is ``MIN_CHART_HEIGHT`` tall (a
+    total height would be shared with axes and legend under Streamlit's stretch layout)."""
+    return alt.Step(max(px, -(-MIN_CHART_HEIGHT // max(1, bars))))
+
 
 MEASURES = {  # radio label -> (column, axis title, unit)
     "Volume (items/week)": ("volume", "Volume (items/week)", "items"),
@@ -49,9 +61,11 @@ def _headline(op: Operation, weekly: pd.DataFrame, conc: pd.DataFrame, sites: pd
               help="Share of weekly workload hours in queue x market pairs only one site is certified for.")
 
 
-def _plan_section(op: Operation, who: str) -> None:
+def _plan_section(op: Operation, who) -> None:
     st.subheader("This week's plan: cost, SLA risk, headcount")
-    result = common.plan_result(op)
+    found = record.plan_of_record(op, who)
+    record.caption(found)
+    result = getattr(found, "result", None)
     plan = getattr(result, "plan", None)
     kpis = getattr(result, "kpis", None) or {}
     if plan is None or not kpis:
@@ -70,7 +84,9 @@ def _plan_section(op: Operation, who: str) -> None:
         attain["at_risk"] = judged < attain["target"] - 1e-9
         at_risk = int(attain["at_risk"].sum())
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Cost this week", fmt.fmt_money(kpis.get("cost"), currency))
+    c1.metric("Cost per week", fmt.fmt_money(found.cost_per_week, currency),
+              help=f"{fmt.fmt_money(kpis.get('cost'), currency)} over {found.weeks:g} week(s) of plan horizon: "
+                   "scheduled paid hours (productive + shrinkage) x each site's hourly cost and night premium.")
     c2.metric("Paid hours", fmt.fmt_number(kpis.get("paid_hours"), "h"))
     c3.metric("Unmet demand", fmt.fmt_number(kpis.get("unmet_agent_hours"), "agent-h", digits=1))
     c4.metric("Queue x market pairs at SLA risk", f"{at_risk} of {len(attain)}",
@@ -80,11 +96,11 @@ def _plan_section(op: Operation, who: str) -> None:
         st.markdown("**Cost by vendor**")
         by_vendor = plan.cost_by_site.groupby("vendor", as_index=False)[["cost", "paid_hours"]].sum()
         widgets.show_chart(alt.Chart(by_vendor).mark_bar().encode(
-            x=alt.X("cost:Q", title=f"Cost this week ({currency})"),
+            x=alt.X("cost:Q", title=f"Cost per plan horizon ({currency})"),
             y=alt.Y("vendor:N", sort="-x", title=None),
             tooltip=[alt.Tooltip("vendor:N"), alt.Tooltip("cost:Q", format=",.0f", title=f"cost ({currency})"),
-                     alt.Tooltip("paid_hours:Q", format=",.0f", title="paid hours (h)")]),
-            key="overview_cost_vendor")
+                     alt.Tooltip("paid_hours:Q", format=",.0f", title="paid hours (h)")],
+        ).properties(height=_step(len(by_vendor), 36)), key="overview_cost_vendor")
     with right:
         st.markdown("**Headcount by site (busiest day) and time zone**")
         heads = pd.DataFrame([{"site": s, "headcount": n, "vendor": op.sites[s].vendor,
@@ -95,7 +111,8 @@ def _plan_section(op: Operation, who: str) -> None:
                 x=alt.X("headcount:Q", title="Agents on the busiest day"),
                 y=alt.Y("site:N", sort="-x", title=None), color=alt.Color("timezone:N", title="Site time zone"),
                 tooltip=["site", "vendor", "timezone", alt.Tooltip("headcount:Q", title="agents"),
-                         alt.Tooltip("cap:Q", title="max headcount")]), key="overview_heads")
+                         alt.Tooltip("cap:Q", title="max headcount")],
+            ).properties(height=_step(len(heads), 28)), key="overview_heads")
     if not attain.empty:
         st.markdown("**SLA risk per queue x market** (target, predicted by the plan, simulated)")
         risk = attain.sort_values(["at_risk", "predicted"], ascending=[False, True])
@@ -104,7 +121,8 @@ def _plan_section(op: Operation, who: str) -> None:
             "predicted": st.column_config.NumberColumn("predicted", format="percent"),
             "simulated": st.column_config.NumberColumn("simulated", format="percent"),
             "at_risk": st.column_config.CheckboxColumn("at risk")})
-    _alerts_section(op, result, who)
+    _alerts_section(op, found, who)
+    record.reconciliation(op, found, who)
 
 
 def plain_status(plan) -> str:
@@ -112,38 +130,27 @@ def plain_status(plan) -> str:
     return f"{plan.status}{gap}, {plan.seconds:.0f} s"
 
 
-@st.cache_data(show_spinner="Checking the latest actuals for alerts…", max_entries=4)
-def _open_alerts(digest: str, who: str, _op: Operation, _forecast, _allocation) -> pd.DataFrame | None:
-    from planning.monitor import load_actuals, open_alerts, run_monitor
-
-    actuals, report = load_actuals(common.SAMPLE_DIR, _op)
-    if actuals is None or actuals.empty:
-        return None
-    # vectorised pair filter (a row-wise apply(tuple) took ~1.8 s of the first Overview run)
-    actuals = actuals[pd.MultiIndex.from_frame(actuals[["queue", "market"]]).isin(_op.pairs)]
-    actuals = actuals[actuals["site"].eq("") | actuals["site"].isin(_op.sites)]
-    return open_alerts(run_monitor(_op, actuals.reset_index(drop=True), _forecast, _allocation))
-
-
-def _alerts_section(op: Operation, result, who: str) -> None:
-    st.markdown("**Open alerts from the operations monitor**")
+def _alerts_section(op: Operation, found, who) -> None:
+    st.markdown("**Alerts from the operations monitor** (the Monitor page's list: same actuals, forecast and "
+                "plan of record)")
     loaded = common.load_inputs()
     if loaded.source != "sample" or not (common.SAMPLE_DIR / "actuals.csv.gz").exists():
         widgets.empty_state("No actuals for these inputs",
-                           "Open **Monitor** to upload actuals; its open alerts then show on the Monitor page.")
+                           "Open **Monitor** to upload actuals; its alerts then show on the Monitor page.")
         return
     try:
-        alerts = _open_alerts(loaded.digest, who, op, result.forecast,
-                              result.plan.allocation)
+        result = record.monitor_result(op, found, who)
     except Exception as exc:  # the monitor must never take the Overview down
         widgets.error_box(f"The monitor could not run ({type(exc).__name__}: {exc})",
                          "Open the Monitor page for details.")
         return
+    alerts = None if result is None else result.alerts
     if alerts is None or alerts.empty:
-        st.success("No open alerts in the last 24 hours of actuals.")
+        st.success("No alerts in the actuals against the plan of record.")
         return
-    cols = [c for c in ["start", "end", "kind", "queue", "market", "site", "vendor", "message"] if c in alerts]
-    widgets.show_table(alerts[cols], key="overview_alerts", file_name="open_alerts.csv")
+    cols = [c for c in ["id", "start", "end", "kind", "queue", "market", "site", "vendor", "cause", "message"]
+            if c in alerts]
+    widgets.show_table(alerts[cols], key="overview_alerts", file_name="alerts.csv")
 
 
 def _demand_section(weekly: pd.DataFrame) -> None:
@@ -185,7 +192,7 @@ def _sites_section(sites: pd.DataFrame) -> None:
                         legend=alt.Legend(titleLimit=400)),
         tooltip=["site:N", "city:N", "zone:N", alt.Tooltip("max_headcount:Q", title="Max headcount (agents)"),
                  alt.Tooltip("productive_max:Q", title="Productive at cap (agents)", format=",.0f")],
-    ).properties(height=alt.Step(40))  # a step, not a total: a fixed height minus the legend left no bars
+    ).properties(height=_step(data["vendor"].nunique(), 40))  # a step: a total height minus the legend left no bars
     widgets.show_chart(chart, key="overview_sites_chart")
     shown = sites.drop(columns=["utc_offset_hours"]).rename(columns={
         "max_headcount": "max headcount (agents)", "min_headcount": "min headcount (agents)",
@@ -218,14 +225,14 @@ def render() -> None:
     who = common.principal()
     op = common.require_operation(who)
     loaded = common.load_inputs()
-    st.caption(common.data_caption(op, loaded.label) + " · scenario: baseline (no levers)")
+    st.caption(common.data_caption(op, loaded.label))
     weeks = st.slider("History shown (weeks)", min_value=4, max_value=104, value=26, step=1,
                       key="overview_weeks")
     weekly = _weekly(loaded.digest, who.label, weeks, op)
     conc = _concentration(loaded.digest, who.label, op)
     sites = figures.site_table(op)
     _headline(op, weekly, conc, sites)
-    _plan_section(op, who.label)
+    _plan_section(op, who)
     _demand_section(weekly)
     _sites_section(sites)
     _concentration_section(conc)

@@ -14,8 +14,10 @@ from planning.shiftplan import PlanOptions
 from planning.access import Forbidden, can
 from planning.jobs import SolveJob
 from ui import common
+from ui import record
 from ui import widgets
 from ui import format as fmt
+from ui import plan_teams
 
 PAGE = {"title": "Shift plan", "icon": ":material/calendar_month:", "section": "Planning", "order": 40}
 
@@ -208,6 +210,31 @@ def cost_table(cost: pd.DataFrame, currency: str) -> pd.DataFrame:
         "peak_daily_headcount": "peak daily headcount (agents)"})
 
 
+def safety_table(compare: dict, currency: str) -> pd.DataFrame:
+    """The cost of safety: the risk-neutral plan beside the chosen confidence's (planning.risk)."""
+    rows = []
+    for key, label in (("neutral", "risk-neutral (point forecast)"), ("chosen", "chosen confidence")):
+        side = compare.get(key) or {}
+        pairs = side.get("pairs") or 0
+        reach = side.get("pairs_meeting_confidence")
+        rows.append({"plan": label, "sla confidence": fmt.fmt_share(side.get("confidence"), 0),
+                     f"cost ({currency})": fmt.fmt_money(side.get("cost"), currency),
+                     "paid hours (h)": fmt.fmt_number(side.get("paid_hours"), digits=0),
+                     "mean probability of meeting target (queue x markets)": fmt.fmt_share(side.get("p_target_mean"), 0),
+                     "queue x markets reaching the chosen confidence": (f"{reach:,} of {pairs:,}" if reach is not None
+                                                                        else "not measured")})
+    return pd.DataFrame(rows)
+
+
+def _safety_panel(compare: dict | None, currency: str) -> None:
+    if not compare:
+        return
+    with st.expander("Cost of safety (risk-neutral vs chosen confidence)"):
+        st.dataframe(safety_table(compare, currency), hide_index=True)
+        st.caption("Probability of meeting target: share of simulated volume paths (agent level, one "
+                   "replication each) whose weekly attainment meets the pair's target; docs/risk.md.")
+
+
 def _start_job(op: Operation, req: pd.DataFrame, options: PlanOptions, inputs: dict, who) -> None:
     """Start a solve for ``who`` (``SolveJob`` refuses anyone who may not solve: Forbidden)."""
     job = SolveJob(op, req, options, who=who)  # checks the role before anything is stopped or started
@@ -235,7 +262,6 @@ def _progress_panel() -> None:
         st.session_state[OUTCOME_KEY] = {"plan": job.result, "simulation": job.simulation,
                                          "requirements": entry["requirements"], "inputs": entry["inputs"]}
         del st.session_state[JOB_KEY]
-        _publish(job.result, job.simulation, entry["requirements"])
         st.rerun(scope="app")
     else:
         widgets.error_box(f"The solve {job.state}: {job.error}",
@@ -243,16 +269,12 @@ def _progress_panel() -> None:
         del st.session_state[JOB_KEY]
 
 
-def _publish(plan, simulation, requirements) -> None:
-    """Store the plan where the Overview looks (a PipelineResult)."""
-    try:
-        from planning.pipeline import PipelineResult, summarise
+def _publish_controls(op: Operation, outcome: dict, who) -> None:
+    """Publish this session's solve as the plan of record (ui.record; the core checks the role)."""
+    from planning.plan_record import solved_result
 
-        op = common.current_operation()
-        kpis = summarise(op, plan, simulation)
-        st.session_state[common.PLAN_RESULT_KEY] = PipelineResult(op, None, requirements, plan, simulation, kpis)
-    except Exception:  # the Overview simply keeps its empty state
-        pass
+    result = solved_result(op, outcome["requirements"], outcome["plan"], outcome.get("simulation"))
+    record.publish_button(result, who, kind="solved", key="plan_publish")
 
 
 def render() -> None:
@@ -300,7 +322,8 @@ def render() -> None:
             widgets.empty_state("No plan yet", "Choose the weeks and press **Solve**. The solver runs in a "
                                "separate process; you can cancel it.", icon=":material/calendar_month:")
             return
-        outcome = {"plan": baseline.plan, "requirements": baseline.requirements, "inputs": None}
+        outcome = {"plan": baseline.plan, "requirements": baseline.requirements, "inputs": None,
+                   "risk": getattr(baseline, "risk", None) or {}}
         st.caption(f"Showing the baseline plan ({common.BASELINE_WEEKS} week, forecast, default solver "
                    "settings), computed at first open. Press **Solve** for other settings.")
     plan, req = outcome["plan"], outcome["requirements"]
@@ -311,11 +334,14 @@ def render() -> None:
         return
     currency = op.settings.currency
     _status_bar(plan, currency)
+    _safety_panel((outcome.get("risk") or {}).get("compare"), currency)
+    if outcome["inputs"] is not None:  # a solve of this session (not the baseline shown at first open)
+        _publish_controls(op, outcome, who)
     for note in plan.messages:
         st.caption(fmt.plain(note))
 
-    tab_cov, tab_short, tab_shifts, tab_cost, tab_sla = st.tabs(
-        ["Coverage", "Shortfalls", "Shifts", "Cost", "SLA attainment"])
+    tab_cov, tab_short, tab_shifts, tab_heads, tab_cost, tab_sla = st.tabs(
+        ["Coverage", "Shortfalls", "Shifts", "Headcount", "Cost", "SLA attainment"])
     with tab_cov:
         pairs = sorted(map(tuple, plan.coverage[["queue", "market"]].drop_duplicates().itertuples(index=False)))
         c1, c2 = st.columns([3, 2])
@@ -353,14 +379,29 @@ def render() -> None:
             widgets.show_chart(_timeline(rows, tz), key="plan_timeline")
             st.caption(f"{fmt.plain(site)} ({fmt.plain(op.sites[site].vendor)}), local time {tz}")
             widgets.show_table(shift_table(rows), key="plan_shifts", file_name=f"shifts_{site}.csv")
+    with tab_heads:
+        plan_teams.render_headcount(op, plan)
     with tab_cost:
         widgets.show_chart(_cost_chart(plan.cost_by_site, currency), key="plan_cost")
         widgets.show_table(cost_table(plan.cost_by_site, currency), key="plan_cost_table",
                           file_name="cost_by_site.csv")
     with tab_sla:
         sla = plan.queues.copy()
-        for col in ("target", "predicted", "simulated"):
-            sla[col] = sla[col].map(fmt.fmt_share)
-        st.caption("Predicted: the model's fluid FIFO / Erlang view of the plan. Simulated: the "
-                   "discrete-event simulator running the planned agents (3 replications).")
+        if {"simulated_lo", "simulated_hi"} <= set(sla):
+            sla["simulated 95% interval"] = [
+                "" if pd.isna(lo) else f"{fmt.fmt_share(lo)} to {fmt.fmt_share(hi)}"
+                for lo, hi in zip(sla["simulated_lo"], sla["simulated_hi"])]
+            sla = sla.drop(columns=["simulated_lo", "simulated_hi"])
+        for col in ("target", "predicted", "simulated", "simulated_pairs"):
+            if col in sla:
+                sla[col] = sla[col].map(fmt.fmt_share)
+        sla = sla.rename(columns={"simulated": "simulated (agent-level)", "predicted": "model prediction (fluid)"})
+        sim = plan.simulation or {}
+        st.caption("Simulated (agent-level): the plan's shifts as integer agents at their sites and teams, "
+                   "shrinkage as whole agents off the floor, deadline-aware routing, per-agent wellness caps"
+                   + (f"; {sim['replications']} replications, {fmt.plain(sim['population'])}" if sim.get("population") else "")
+                   + ". Model prediction (fluid): the planner's own FIFO / Erlang view, shown for comparison.")
+        for line in sim.get("misses", []):
+            st.warning(fmt.plain(line), icon=":material/warning:")
         widgets.show_table(sla, key="plan_sla", file_name="attainment.csv")
+    plan_teams.render_cross_training(op, req, who, inputs)

@@ -18,6 +18,7 @@ from ui import widgets
 from ui import format as fmt
 from ui.scenario_state import CONFIRM, FLASH, _open
 from ui.scenario_run import _run
+from ui.scenario_headline import readable_compare, render_headline
 
 
 _KPIS = [("Cost", "cost", "money"), ("Paid hours", "paid_hours", "h"),
@@ -36,6 +37,15 @@ def _kpi_metrics(last: dict, op) -> None:
     """The run's cost, paid hours and unmet workload, with the change against the baseline plan."""
     kpis, base = last["kpis"], last.get("baseline")
     currency = kpis.get("currency") or (op.settings.currency if op is not None else "")
+    for text in kpis.get("lever_warnings") or []:
+        st.warning(fmt.plain(text), icon=":material/event_busy:")
+    if base:
+        import json
+
+        from planning.scenarios import parse_levers
+
+        levers = parse_levers(json.loads(last["signature"])["levers"]) if last.get("signature") else []
+        render_headline(base, kpis, op=op, levers=levers)
     for col, (label, key, unit) in zip(st.columns(len(_KPIS)), _KPIS):
         value = kpis.get(key)
         ref = (base or {}).get(key)
@@ -55,11 +65,19 @@ def _kpi_metrics(last: dict, op) -> None:
         if gaps and kpis.get("cost") is not None:  # each plan is within its gap of its own optimum
             noise = (f" Cost changes smaller than about {_fmt_kpi(sum(gaps) * kpis['cost'], 'money', currency)} "
                      "(the two gaps) can come from the solver alone; a longer time limit narrows them.")
-        st.caption(f"{solver}. Baseline = the stored plan of the same inputs without levers (the Overview's "
-                   f"plan, {base.get('status', '?')}, gap {fmt.fmt_share(base.get('gap'), 2)}).{noise}")
+        st.caption(f"{solver}. Baseline = the same inputs, horizon, first day, time limit and settings without "
+                   f"levers (computed on demand and kept; {base.get('status', '?')}, gap "
+                   f"{fmt.fmt_share(base.get('gap'), 2)}).{noise}")
     else:
-        st.caption(f"{solver}. No comparable baseline plan is stored: open **Overview** once to compute it "
-                   "(only for the default first day), or compare with a saved no-lever scenario in **Compare**.")
+        st.caption(f"{solver}. No baseline could be computed for these settings.")
+    if kpis.get("interval_minutes") and op is not None and kpis["interval_minutes"] != op.settings.interval_minutes:
+        st.caption(f"Planned at {kpis['interval_minutes']}-minute intervals (a coarser pass that fits the "
+                   f"time limit; the data has {op.settings.interval_minutes}-minute intervals).")
+    wall, limit = kpis.get("wall_seconds"), kpis.get("time_limit_seconds")
+    if wall is not None and limit and wall > 1.2 * limit:
+        st.caption(f"The run took {fmt.fmt_number(wall, 's', 0)} against its {fmt.fmt_number(limit, 's', 0)} "
+                   "limit: the LP relaxation of a large horizon needs the time it needs (the machine's load "
+                   "adds to it); a shorter horizon or a longer limit is more predictable.")
     att = pd.DataFrame(kpis.get("attainment") or [])
     if len(att):
         widgets.show_table(att, key="scn_att", file_name="scenario_attainment.csv", column_config={
@@ -118,10 +136,14 @@ def _saved_tab(store: Store, who) -> None:
 def _compare_tab(store: Store, who) -> None:
     rows = store.list(who=who)
     options = {r["id"]: f"#{r['id']} {r['name']}" + ("" if r["runs"] else " (not run)") for r in rows}
-    chosen = st.multiselect("Scenarios to compare (2-4; the first is the reference)", list(options),
-                            format_func=options.get, max_selections=4, key="scn_cmp")
-    if len(chosen) < 2:
-        widgets.empty_state("Pick two to four scenarios", "Scenarios that were never run are run first.")
+    with_ref = st.toggle("Compare against the no-lever baseline of the first scenario's settings", value=True,
+                         key="scn_cmp_ref", help="Same base, horizon, first day and time limit without levers; "
+                         "computed on demand and kept, so a comparison always has a reference.")
+    chosen = st.multiselect("Scenarios to compare" + (" (1-3; the baseline is the reference)" if with_ref
+                                                      else " (2-4; the first is the reference)"), list(options),
+                            format_func=options.get, max_selections=3 if with_ref else 4, key="scn_cmp")
+    if len(chosen) < (1 if with_ref else 2):
+        widgets.empty_state("Pick scenarios to compare", "Scenarios that were never run are run first.")
         return
     if not st.button("Compare", icon=":material/compare_arrows:", type="primary", key="scn_cmp_go"):
         return
@@ -143,6 +165,23 @@ def _compare_tab(store: Store, who) -> None:
     except (Forbidden, StoreError) as exc:
         widgets.error_box(_say(exc))
         return
+    if with_ref:
+        from planning.scenarios.reference import reference_kpis, reference_scenario
+        from ui.scenario_state import base_operation
+
+        try:
+            op = base_operation(scenarios[0].base)
+            ref = reference_kpis(scenarios[0], who=who, operation=op,
+                                 run=lambda s, **kw: _run_result(s, who))
+        except Exception as exc:  # the reference is a help, never a blocker: say why it is missing
+            widgets.error_box(f"the no-lever baseline could not be computed: {exc}")
+        else:
+            if ref is not None:
+                scenarios = [reference_scenario(scenarios[0]), *scenarios][:4]
+                kpis = [ref, *kpis][:4]
+    names = labels(scenarios)
+    for s, k, name in zip(scenarios[1:], kpis[1:], names[1:]):
+        render_headline(kpis[0], k, levers=s.levers, label=name)
     table = compare(scenarios, kpis)
     st.markdown("**What changed**")
     changed = what_changed(scenarios)
@@ -150,22 +189,49 @@ def _compare_tab(store: Store, who) -> None:
         st.dataframe(changed, hide_index=True, width="stretch", key="scn_changed")
     else:
         st.caption("Same levers and settings.")
-    _compare_charts(table, labels(scenarios))
-    st.markdown("**KPI deltas against the first scenario**")
-    widgets.show_table(compare_wide(table), key="scn_deltas", file_name="scenario_comparison.csv")
+    _compare_charts(table, names, kpis)
+    st.markdown(f"**KPI deltas against {fmt.plain(names[0])}** (cost in {fmt.plain(kpis[0].get('currency') or '')}; "
+                "headcount = agents on the busiest day; a delta smaller than the two plans' solver gaps is "
+                "shown as 'within solver gap')")
+    st.dataframe(readable_compare(table, kpis, names), hide_index=True, width="stretch", key="scn_deltas")
+    st.download_button("Download the comparison (CSV, raw numbers)", _csv(compare_wide(table)),
+                       file_name="scenario_comparison.csv", key="scn_deltas_csv")
 
 
-def _compare_charts(table: pd.DataFrame, names: list[str]) -> None:
+def _csv(frame: pd.DataFrame) -> bytes:
+    from planning.export.safe import safe_csv_bytes
+
+    return safe_csv_bytes(frame, index=False)
+
+
+def _run_result(scenario, who):
+    """Run ``scenario`` with the page's progress; an object with ``kpis`` (for the reference)."""
+    outcome = _run(scenario, who, key="scn_ref_stop")
+    if outcome is None:
+        raise RuntimeError("the baseline run did not finish")
+    return type("Outcome", (), {"kpis": outcome["kpis"]})()
+
+
+def _compare_charts(table: pd.DataFrame, names: list[str], kpis: list[dict]) -> None:
+    from planning.scenarios.headline import UNMET_NOISE_AGENT_HOURS
+
     order = alt.Scale(domain=names)
     totals = table[table["metric"].isin(["cost", "paid_hours", "unmet_agent_hours"])]
-    titles = {"cost": "Cost [currency]", "paid_hours": "Paid hours [h]", "unmet_agent_hours": "Unmet [agent-h]"}
-    cols = st.columns(3)
+    currency = next((k.get("currency") for k in kpis if k.get("currency")), "")
+    titles = {"cost": fmt.money_header("Cost", currency), "paid_hours": "Paid hours [h]"}
+    unmet = totals[totals["metric"] == "unmet_agent_hours"]["value"]
+    if len(unmet) and float(unmet.max()) >= UNMET_NOISE_AGENT_HOURS:  # rounding noise is not a chart
+        titles["unmet_agent_hours"] = "Unmet workload [agent-h]"
+    else:
+        st.caption(f"Unmet workload: none in any scenario (below {UNMET_NOISE_AGENT_HOURS:g} agent-h).")
+    cols = st.columns(len(titles))
     for col, (metric, title) in zip(cols, titles.items()):
         part = totals[totals["metric"] == metric]
         chart = alt.Chart(part, title=title).mark_bar().encode(
             x=alt.X("scenario:N", sort=names, title=None), y=alt.Y("value:Q", title=title),
             color=alt.Color("scenario:N", scale=order, legend=None),
-            tooltip=["scenario", alt.Tooltip("value:Q", format=",.1f"), alt.Tooltip("delta:Q", format="+,.1f")])
+            tooltip=["scenario", alt.Tooltip("value:Q", format=",.0f", title=title),
+                     alt.Tooltip("delta:Q", format="+,.0f", title="change")])
         with col:
             widgets.show_chart(chart, key=f"scn_chart_{metric}")
     vendors = table[table["metric"] == "headcount_vendor"]

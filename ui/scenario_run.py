@@ -34,17 +34,12 @@ def _signature(scenario: Scenario) -> str:
                        "settings": scenario.settings.model_dump(mode="json")}, sort_keys=True)
 
 
-def _baseline_kpis(op, scenario: Scenario) -> dict | None:
-    """KPIs of the stored baseline plan of ``op`` (no levers; the Overview's plan), if comparable.
+def _baseline_kpis(op, scenario: Scenario, who, progress) -> dict | None:
+    """KPIs of the scenario's reference: the same base, horizon, first day, time limit and
+    settings without levers (``planning.scenarios.reference``), computed now if not kept."""
+    from planning.scenarios.reference import reference_kpis
 
-    Comparable = same horizon and the default first day; None when no baseline is stored yet.
-    """
-    from planning.pipeline import peek_baseline
-
-    if scenario.settings.start is not None:
-        return None
-    stored = peek_baseline(op, weeks=scenario.settings.weeks)
-    return None if stored is None else stored.kpis
+    return reference_kpis(scenario, who=who, operation=op, run=run_scenario, progress=progress)
 
 
 def _stop() -> None:
@@ -66,7 +61,11 @@ def _run(scenario: Scenario, who, key: str = "scn_stop") -> dict | None:
             result = run_scenario(scenario, who=who, operation=op, progress=lambda message, f: bar.progress(
                 min(max(float(f), 0.0), 1.0), text=fmt.plain(message)))
             seconds = time.perf_counter() - t0
-            baseline = _baseline_kpis(op, scenario)
+            if not scenario.levers:  # a no-lever run is its own reference
+                from planning.scenarios.reference import remember_reference
+                remember_reference(scenario, op, result.kpis)
+            baseline = _baseline_kpis(op, scenario, who, lambda message, f: bar.progress(
+                min(max(float(f), 0.0), 1.0), text=fmt.plain(f"Baseline (no levers, same settings): {message}")))
         except Forbidden as exc:
             problem, fix = f"Not allowed: {exc}.", None
         except ScenarioInputError as exc:

@@ -19,6 +19,7 @@ from planning.scenarios import explain
 from planning.scenarios import Store, StoreError
 from ui import common
 from ui import format as fmt
+from ui import record
 from ui import widgets
 from ui.scenario_compare import _compare_tab, _kpi_metrics, _saved_tab
 from ui.scenario_levers import _lever_builder, _lever_list
@@ -63,7 +64,7 @@ def _build_tab(store: Store, who, op) -> None:
     draft["notes"] = st.text_area("Notes", value=draft["notes"], key="scn_f_notes", height=68)
     _settings_inputs(draft)
     st.markdown("**Levers** (applied in this order)")
-    _lever_list()
+    _lever_list(op)
     _lever_builder(op)
 
     b1, b2, b3, b4 = st.columns(4)
@@ -148,6 +149,9 @@ def render() -> None:
         op = None
         widgets.error_box(f"base dataset {draft['base']}: {exc}".splitlines()[0],
                          "Lever fields are typed in free text until a valid base dataset is set.")
+    current = common.current_operation(who)
+    if current is not None:
+        record.caption(record.plan_of_record(current, who, compute=False))
     build, saved, comp = st.tabs(["Build & run", "Saved", "Compare"])
     with build:
         _build_tab(store, who, op)

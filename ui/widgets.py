@@ -20,6 +20,11 @@ PALETTE = ["#2563eb", "#f97316", "#10b981", "#a855f7", "#ef4444", "#0ea5e9",
            "#eab308", "#64748b", "#ec4899", "#14b8a6", "#8b5cf6", "#84cc16"]
 
 
+# Vega's multi-format for time axes, with 24-hour hours and minutes (Vega's default is '%I %p')
+TIME_AXIS_FORMAT = {"year": "%Y", "quarter": "%b %Y", "month": "%b %Y", "week": "%b %d", "date": "%a %d",
+                    "hours": "%H:%M", "minutes": "%H:%M", "seconds": ":%S", "milliseconds": ".%L"}
+
+
 @alt.theme.register("planner", enable=True)
 def planner_theme() -> alt.theme.ThemeConfig:
     """One visual language for every chart (matches .streamlit/config.toml)."""
@@ -30,6 +35,9 @@ def planner_theme() -> alt.theme.ThemeConfig:
             "range": {"category": PALETTE},
             "axis": {"labelFontSize": 12, "titleFontSize": 12, "titleFontWeight": "normal",
                      "gridColor": "#e5e7eb", "domainColor": "#9ca3af"},
+            # time axes on the 24-hour clock ('13:00', never '01 PM'); tooltips and text with the time
+            "axisTemporal": {"format": TIME_AXIS_FORMAT},
+            "timeFormat": "%Y-%m-%d %H:%M",
             "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom", "columns": 3,
                        "labelLimit": 180},
             "title": {"fontSize": 14, "anchor": "start", "fontWeight": "normal"},

@@ -195,7 +195,8 @@ def plan_capacity(op: Operation, weekly_volume: pd.DataFrame, *, efficiency: flo
                   requirements: pd.DataFrame | None = None, plan_shifts: pd.DataFrame | None = None,
                   growth: float = 0.0, attrition_multiplier: float = 1.0, freeze_weeks: int = 0,
                   site_exit: dict | None = None, time_limit_s: float | None = None,
-                  gap_target: float | None = None, demand_source: str = "") -> CapacityPlan:
+                  gap_target: float | None = None, demand_source: str = "",
+                  plan_kpis: dict | None = None) -> CapacityPlan:
     """The hiring plan for a weekly volume frame (``week_start, queue, market, volume``).
 
     efficiency : scheduling-efficiency factor; default learned from ``requirements`` and
@@ -204,18 +205,46 @@ def plan_capacity(op: Operation, weekly_volume: pd.DataFrame, *, efficiency: flo
     growth, attrition_multiplier, freeze_weeks, site_exit : plain scenario levers
         (see ``capacity_problem.build_problem``)
     time_limit_s, gap_target : solver limits (default from ``op.settings``)
+    plan_kpis : the short-term plan's ``PlanResult.kpis``: its agent-level simulated
+        figures are named beside the learned efficiency (``efficiency_note``), and a plan
+        the simulation finds short of target gives a warning (its efficiency is too low)
     """
+    learned = efficiency is None and requirements is not None and plan_shifts is not None
     if efficiency is None:
-        efficiency = (scheduling_efficiency(requirements, plan_shifts, op)
-                      if requirements is not None and plan_shifts is not None else DEFAULT_SCHEDULING_EFFICIENCY)
+        efficiency = (scheduling_efficiency(requirements, plan_shifts, op) if learned
+                      else DEFAULT_SCHEDULING_EFFICIENCY)
+    note = efficiency_note(efficiency, learned, plan_kpis)
+    demand_source = f"{demand_source}; {note}" if demand_source else note
     problem = build_problem(op, weekly_volume, efficiency=efficiency, growth=growth,
                             attrition_multiplier=attrition_multiplier, freeze_weeks=freeze_weeks, site_exit=site_exit)
     if problem.T == 0:
         raise ValueError("the weekly volume frame has no weeks for the operation's queues")
-    return plan_from_problem(
+    result = plan_from_problem(
         problem, time_limit_s=time_limit_s or op.settings.solver_time_limit_seconds,
         gap_target=op.settings.solver_gap_target if gap_target is None else gap_target,
         seed=op.settings.random_seed, demand_source=demand_source)
+    k = plan_kpis or {}
+    if learned and k.get("pairs_judged") and k.get("pairs_meeting_target", 0) < k["pairs_judged"]:
+        result.warnings.append(
+            f"the scheduling efficiency x{efficiency:.2f} is learned from a week plan that meets target on "
+            f"only {k['pairs_meeting_target']} of {k['pairs_judged']} queue x markets in the agent-level "
+            "simulation: the demand is understated; re-plan the week (the loop tightens it) and re-run")
+    return result
+
+
+def efficiency_note(efficiency: float, learned: bool, plan_kpis: dict | None) -> str:
+    """Where the scheduling-efficiency factor comes from, with the agent-level figures of
+    the plan it is learned from."""
+    if not learned:
+        return f"scheduling efficiency x{efficiency:.2f} (assumed; no week plan given)"
+    k = plan_kpis or {}
+    if k.get("simulated_attainment") is None or k.get("pairs_judged") is None:
+        return f"scheduling efficiency x{efficiency:.2f} learned from a week plan not simulated"
+    lo, hi = k.get("simulated_attainment_lo"), k.get("simulated_attainment_hi")
+    band = f", 95% interval {lo:.1%}-{hi:.1%}" if lo is not None and hi is not None and lo == lo else ""
+    return (f"scheduling efficiency x{efficiency:.2f} learned from the week plan, which meets target on "
+            f"{k['pairs_meeting_target']} of {k['pairs_judged']} queue x markets in the agent-level simulation "
+            f"({k['simulated_attainment']:.1%} of items within SLA{band})")
 
 
 def apply_levers_weekly(op: Operation, weekly_volume: pd.DataFrame, levers) -> tuple[Operation, pd.DataFrame]:

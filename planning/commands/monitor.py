@@ -30,6 +30,11 @@ def register(subparsers) -> None:
                         help="compare staffing with the baseline shift plan (computed once, then cached)")
     parser.add_argument("--now", default=None, metavar="TIMESTAMP",
                         help="intraday re-forecast from this UTC time, e.g. 2026-11-18T12:00Z")
+    parser.add_argument("--replan", action="store_true",
+                        help="with --now: re-plan the rest of the forecast from now, starting from the real "
+                             "backlog (open mode, checked agent by agent)")
+    parser.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                        help="--replan: seconds for the plan-and-check loop (default: the settings' limit)")
     parser.add_argument("--json", action="store_true", help="print JSON: kpis, alerts, intraday, seconds")
     parser.set_defaults(func=run)
 
@@ -137,6 +142,28 @@ def run(args) -> int:
             print(f"--now: '{args.now}' is not a timestamp; write it like 2026-11-18T12:00Z", file=sys.stderr)
             return EXIT_USAGE
         intraday = reforecast(op, forecast, actuals, now, allocation=allocation)
+    elif args.replan:
+        print("--replan needs --now (the time to re-plan from)", file=sys.stderr)
+        return EXIT_USAGE
+    replan = None
+    if args.replan:
+        from planning.monitor.intraday import replan_from_now
+
+        try:
+            plan, _ = replan_from_now(op, forecast, actuals, now, time_limit=args.time_limit,
+                                      progress=lambda m: print(f"re-plan: {m}", file=sys.stderr))
+        except ValueError as exc:
+            print(f"--replan: {exc}", file=sys.stderr)
+            return EXIT_PROBLEMS
+        k = plan.kpis or {}
+        replan = {"status": plan.status, "cost": _num(plan.cost), "currency": op.settings.currency,
+                  "horizon_mode": plan.options.horizon_mode,
+                  "simulated_attainment": _num(k.get("simulated_attainment")),
+                  "pairs_meeting_target": k.get("pairs_meeting_target"), "pairs_judged": k.get("pairs_judged"),
+                  "population": (plan.simulation or {}).get("population"),
+                  "misses": (plan.simulation or {}).get("misses", []),
+                  "headcount_by_site": (plan.shifts.groupby("site")["headcount"].sum().astype(int).to_dict()
+                                        if plan.ok and len(plan.shifts) else {})}
     seconds = {"load": round(load_s, 2), "forecast_and_plan": round(forecast_s, 2),
                "monitor": round(result.seconds, 2)}
     if args.json:
@@ -147,12 +174,23 @@ def run(args) -> int:
             payload["intraday"] = {"now": intraday.now.isoformat().replace("+00:00", "Z"),
                                    "factors": _records(intraday.factors),
                                    "site_gap": _records(intraday.site_gap)}
+        if replan is not None:
+            payload["replan"] = replan
         json.dump(payload, sys.stdout, indent=1)
         sys.stdout.write("\n")
         for w in areport.warnings:
             print(str(w), file=sys.stderr)
         return EXIT_OK
     print(summary(result, intraday, op.settings.currency))
+    if replan is not None:
+        if replan["status"] in ("optimal", "feasible"):
+            print(f"Re-plan from {now:%Y-%m-%d %H:%M} UTC (from the real backlog): cost {replan['cost']:,.0f} "
+                  f"{replan['currency']}; simulated agent by agent: {replan['pairs_meeting_target']} of "
+                  f"{replan['pairs_judged']} queue x markets meet target ({replan['population']})")
+            for line in replan["misses"]:
+                print(f"  ! {line}")
+        else:
+            print(f"Re-plan from {now:%Y-%m-%d %H:%M} UTC: no plan ({replan['status']})")
     print(f"(load {seconds['load']} s, forecast/plan {seconds['forecast_and_plan']} s, "
           f"monitor {seconds['monitor']} s)")
     return EXIT_OK
@@ -178,3 +216,11 @@ def summary(result, intraday, currency: str) -> str:
         for site, r in peak.iterrows():
             lines.append(f"  {site:<8} {r['min']:+.1f} .. {r['max']:+.1f}")
     return "\n".join(lines)
+
+
+def _num(value):
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if value != value else round(value, 2)

@@ -42,6 +42,9 @@ def register(subparsers) -> None:
     parser.add_argument("--naive", action="store_true",
                         help="skip the forecast models: repeat the last week of history")
     parser.add_argument("--no-simulate", action="store_true", help="skip the simulation check")
+    parser.add_argument("--sla-confidence", type=float, default=None, metavar="P",
+                        help="probability a pair's week meets its SLA target, 0.5 (risk-neutral: the point "
+                             "forecast) to below 1 (default: the settings' sla_confidence; docs/risk.md)")
     parser.set_defaults(func=run)
 
 
@@ -84,9 +87,19 @@ def summary(plan, diagnosis: pd.DataFrame | None = None) -> dict:
         "bound": _number(plan.bound), "lp_bound": _number(plan.lp_bound), "gap": _number(plan.gap),
         "seconds": _number(plan.seconds), "backend": plan.backend,
         "unmet_agent_hours": _number(plan.unmet_agent_hours),
+        "simulated_attainment": _number(plan.kpis.get("simulated_attainment")),
+        "simulated_attainment_lo": _number(plan.kpis.get("simulated_attainment_lo")),
+        "simulated_attainment_hi": _number(plan.kpis.get("simulated_attainment_hi")),
+        "pairs_meeting_target": plan.kpis.get("pairs_meeting_target"),
+        "pairs_judged": plan.kpis.get("pairs_judged"),
+        "simulation": {k: v for k, v in (plan.simulation or {}).items() if k != "notes"},
+        # simulated: the agent-level simulation (mean, 95% interval); predicted: the planner's
+        # fluid model; population: the items arriving in the horizon
         "queues": [{"queue": r.queue, "market": r.market, "sla_kind": r.sla_kind,
-                    "target": _number(r.target), "predicted": _number(r.predicted),
-                    "simulated": _number(r.simulated)} for r in plan.queues.itertuples()],
+                    "target": _number(r.target), "simulated": _number(getattr(r, "simulated", None)),
+                    "simulated_lo": _number(getattr(r, "simulated_lo", None)),
+                    "simulated_hi": _number(getattr(r, "simulated_hi", None)),
+                    "predicted": _number(r.predicted)} for r in plan.queues.itertuples()],
         "diagnosis": [] if diagnosis is None else list(diagnosis["message"]),
         "notes": list(plan.messages),
     }
@@ -116,6 +129,9 @@ def run(args: argparse.Namespace) -> int:
     if args.weeks is not None and not 1 <= args.weeks <= 8:
         _err("--weeks must be between 1 and 8")
         return EXIT_USAGE
+    if args.sla_confidence is not None and not 0.5 <= args.sla_confidence < 1:
+        _err("--sla-confidence must be at least 0.5 and below 1")
+        return EXIT_USAGE
     if args.time_limit is not None and args.time_limit <= 0:
         _err("--time-limit must be positive")
         return EXIT_USAGE
@@ -144,14 +160,18 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     weeks = args.weeks or op.settings.planning_weeks
     try:
-        requirements = compute_requirements(op, _forecast(op, weeks, start, args.naive))
+        forecast = _forecast(op, weeks, start, args.naive)
+        requirements = compute_requirements(op, forecast)
     except RequirementsError as exc:
         _err(str(exc))
         return EXIT_PROBLEMS
     for message in precheck(op, requirements)["message"].head(20):
         print(f"pre-check: {message}", file=sys.stderr)
     options = PlanOptions(time_limit_seconds=args.time_limit, weekly_tours=args.tours)
-    job = SolveJob(op, requirements, options, simulate=not args.no_simulate, who=operator()).start()
+    # risk-aware (planning.pipeline.plan_at_confidence): the child staffs the forecast at the
+    # confidence's quantile workload; the pre-check above is on the point forecast
+    job = SolveJob(op, requirements, options, simulate=not args.no_simulate, who=operator(),
+                   forecast=forecast, sla_confidence=args.sla_confidence).start()
     try:
         while job.running:
             for message in job.poll():
@@ -181,10 +201,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"{plan.status}: cost {plan.cost:,.0f} {op.settings.currency}, LP bound {plan.lp_bound:,.0f} "
               f"{op.settings.currency} (cost + shortfall penalties), "
               f"gap {plan.gap:.2%}, {plan.seconds:.1f} s; unmet {plan.unmet_agent_hours:,.1f} agent-hours")
+        sim = plan.simulation or {}
+        if sim.get("rounds"):
+            k = plan.kpis
+            print(f"simulated agent by agent ({sim['replications']} replications; {sim['population']}): "
+                  f"{k['pairs_meeting_target']} of {k['pairs_judged']} queue x markets meet target, "
+                  f"{k['simulated_attainment']:.1%} of items within SLA "
+                  f"(95% interval {k['simulated_attainment_lo']:.1%}-{k['simulated_attainment_hi']:.1%}); "
+                  f"{len(sim['rounds'])} round(s) in {sim['loop_seconds']:.0f} s")
         for r in plan.queues.itertuples():
-            simulated = "not run" if pd.isna(r.simulated) else f"{r.simulated:.1%}"
-            print(f"  {r.queue:<24} {r.market:<9} target {r.target:.0%}  predicted {r.predicted:.1%}  "
-                  f"simulated {simulated}")
+            value = getattr(r, "simulated", float("nan"))
+            simulated = "not run" if pd.isna(value) else (
+                f"{value:.1%} ({r.simulated_lo:.1%}-{r.simulated_hi:.1%})" if pd.notna(r.simulated_lo) else f"{value:.1%}")
+            print(f"  {r.queue:<24} {r.market:<9} target {r.target:.0%}  simulated {simulated}  "
+                  f"model prediction (fluid) {r.predicted:.1%}")
         for message in diagnosis["message"]:
             print(f"  ! {message}")
         print(f"wrote {args.out}")

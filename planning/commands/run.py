@@ -32,6 +32,9 @@ def register(subparsers) -> None:
                         help="weeks to plan, 1-8 (default: the scenario's, else settings planning_weeks)")
     parser.add_argument("--start", metavar="YYYY-MM-DD", help="first planned day, UTC (default: after the history)")
     parser.add_argument("--time-limit", type=float, metavar="SECONDS", help="shift-planner time limit")
+    parser.add_argument("--sla-confidence", type=float, metavar="P",
+                        help="probability a pair's week meets its SLA target, 0.5 (risk-neutral: the point "
+                             "forecast) to below 1 (default: the settings' sla_confidence; docs/risk.md)")
     parser.add_argument("--out", type=Path, required=True, metavar="plan.xlsx", help="workbook to write")
     parser.add_argument("--vendor-pack", type=Path, metavar="DIR",
                         help="also write one workbook per vendor (and vendor-pack.zip) into DIR")
@@ -145,7 +148,7 @@ def _capacity(result, months: float, demand: str):
     else:
         weekly, label = long_range_weekly_volume(op, months)
     return plan_capacity(op, weekly, requirements=result.requirements, plan_shifts=result.plan.shifts,
-                         demand_source=label)
+                         demand_source=label, plan_kpis=result.plan.kpis)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -185,6 +188,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = run_pipeline(op, weeks=weeks, levers=levers, start=start,
                               time_limit=args.time_limit or saved.get("time_limit_seconds"),
+                              sla_confidence=args.sla_confidence,
                               progress=lambda m, f: bar("Plan ready" if m == "Done" else m, 0.02 + 0.88 * f))
     except (LeverError, ValueError) as exc:
         bar.done()

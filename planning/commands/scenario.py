@@ -127,7 +127,16 @@ def _progress(message: str, fraction: float) -> None:
 def _execute(store, scenario, who) -> dict:
     from planning.scenarios import run_scenario
 
+    from planning.scenarios import ScenarioInputError, load_base, plan_horizon, reach_warnings
+
     print(f"running {scenario.name!r} (#{scenario.id}) ...", file=sys.stderr)
+    try:  # warn before the run: a lever outside the horizon changes nothing
+        op = load_base(scenario.base)
+        for text in [] if not hasattr(op, "history_end") else reach_warnings(scenario.levers, op, plan_horizon(op, scenario.settings.weeks,
+                                                                      scenario.settings.start)):
+            print(f"warning: {text}", file=sys.stderr)
+    except ScenarioInputError as exc:  # the run below stops on it with the full message
+        print(f"warning: levers not checked against the horizon: {str(exc).splitlines()[0]}", file=sys.stderr)
     t0 = time.perf_counter()
     result = run_scenario(scenario, who=who, progress=_progress)
     seconds = time.perf_counter() - t0
@@ -212,7 +221,9 @@ def _print_kpis(kpis: dict) -> None:
         value = kpis.get(key)
         return "n/a" if value is None else f"{value:,.1f} {unit}"
 
-    print(f"  cost {num('cost', '')}  paid hours {num('paid_hours', 'h')}  "
+    for text in kpis.get("lever_warnings") or []:
+        print(f"  warning: {text}")
+    print(f"  cost {num('cost', kpis.get('currency') or '')}  paid hours {num('paid_hours', 'h')}  "
           f"unmet {num('unmet_agent_hours', 'agent-h')}")
     for label, key in (("vendor", "headcount_by_vendor"), ("site", "headcount_by_site")):
         parts = ", ".join(f"{k} {v:,.0f}" for k, v in sorted((kpis.get(key) or {}).items()))

@@ -31,12 +31,16 @@ def vendor_sites(result, vendor: str) -> list[str]:
     return sorted(s for s, site in result.operation.sites.items() if site.vendor == vendor)
 
 
-def queue_mix(allocation: pd.DataFrame, site: str, start_utc, end_utc) -> dict[tuple[str, str], float]:
-    """Share of the site's productive agent-intervals per queue x market in [start, end)."""
+def queue_mix(allocation: pd.DataFrame, site: str, start_utc, end_utc, team: str | None = None
+              ) -> dict[tuple[str, str], float]:
+    """Share of the site's (with ``team``: the team's) productive agent-intervals per queue x
+    market in [start, end)."""
     if allocation is None or not len(allocation):
         return {}
     a = allocation[(allocation["site"] == site) & (allocation["timestamp"] >= start_utc)
                    & (allocation["timestamp"] < end_utc)]
+    if team is not None and "team" in a:
+        a = a[a["team"] == team]
     sums = a.groupby(["queue", "market"])["agents"].sum()
     total = float(sums.sum())
     if total <= 1e-9:
@@ -67,10 +71,15 @@ def shift_rows(result, vendor: str | None = None) -> pd.DataFrame:
     shifts = result.plan.shifts
     if vendor is not None:
         shifts = shifts[shifts["vendor"] == vendor]
+    return shift_table(shifts, result.plan.allocation)
+
+
+def shift_table(shifts: pd.DataFrame, alloc: pd.DataFrame | None, top: int = QUEUE_MIX_TOP) -> pd.DataFrame:
+    """``shift_rows`` of a given shifts frame (``alloc`` gives the queue mix)."""
     out = shifts.copy()
-    alloc = result.plan.allocation
-    out["queue_mix"] = [mix_text(queue_mix(alloc, r.site, r.start_utc, r.end_utc))
-                        for r in shifts.itertuples(index=False)]
+    teams = shifts["team"] if "team" in shifts else pd.Series([None] * len(shifts), index=shifts.index)
+    out["queue_mix"] = [mix_text(queue_mix(alloc, r.site, r.start_utc, r.end_utc, team), top)
+                        for r, team in zip(shifts.itertuples(index=False), teams)]
     out["date_local"] = [d if isinstance(d, dt.date) else pd.Timestamp(d).date() for d in out["date_local"]]
     # Local clock times from the UTC instants, so a shift whose template time falls in a
     # spring-forward gap shows when agents really start (and both columns agree).
@@ -115,7 +124,7 @@ def cost_by_vendor(result) -> pd.DataFrame:
 
 def sla_table(result) -> pd.DataFrame:
     queues = result.plan.queues
-    cols = ["queue", "market", "sla_kind", "target", "predicted", "simulated"]
+    cols = ["queue", "market", "sla_kind", "target", "simulated", "simulated_lo", "simulated_hi", "predicted"]
     if queues is None or not len(queues):
         return pd.DataFrame(columns=cols)
     out = queues.copy()

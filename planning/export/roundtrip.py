@@ -10,7 +10,10 @@ model has only continuous variables left), and runs the same independent checker
 contract minimums) are dropped from that LP so any returned roster gets a coverage
 answer; the checker reports what it breaks.
 
-Only ``Headcount`` is read; other edited cells raise a warning.
+Rows are keyed by site x team x shift x local date (``KEY``): two teams of a site working
+the same shift on the same day are two rows.  A blank or missing Team is the site itself
+(a site without teams), so sheets sent before teams still round-trip; problems name the
+team.  Only ``Headcount`` is read; other edited cells raise a warning.
 """
 from __future__ import annotations
 
@@ -27,8 +30,9 @@ import pandas as pd
 from ortools.linear_solver import linear_solver_pb2, pywraplp
 
 from planning.shiftplan import Violation, check_plan
+from planning.teams import team_index, unit_column, with_team_column
 
-KEY = ["site", "shift", "date_local"]
+KEY = ["site", "team", "shift", "date_local"]  # team: the site's name for a site without teams
 
 
 class RoundTripError(ValueError):
@@ -40,7 +44,7 @@ class RoundTrip:
     vendor: str
     problems: list[str]
     warnings: list[str] = field(default_factory=list)
-    changes: pd.DataFrame | None = None  # site, shift, date_local, planned, returned, delta
+    changes: pd.DataFrame | None = None  # site, team, shift, date_local, planned, returned, delta
     plan: object = None  # planning.shiftplan.planner.PlanResult with the returned headcounts
     pairs: pd.DataFrame | None = None  # per queue x market: before vs after
     violations: list[Violation] = field(default_factory=list)
@@ -84,7 +88,7 @@ def _local_start(template, day: dt.date, tz: str) -> dt.time:
 
 
 ROUNDTRIP_MAX_UNCOMPRESSED_MB = 50.0  # a returned vendor sheet's parts in total; real ones are < 5 MB
-SHEET_COLUMNS = ("Site", "Shift", "Local date", "Local start", "Headcount")
+SHEET_COLUMNS = ("Site", "Shift", "Local date", "Local start", "Headcount")  # and "Team" (optional: old sheets)
 
 
 def roundtrip_limits(max_upload_mb: float):
@@ -157,7 +161,10 @@ def _read_sheet(book, result, vendor, excerpt):
                              f"'{excerpt(titles.get(vendor, vendor))}')")
     ws = book[present[vendor]]
     sites = {s for s, site in result.operation.sites.items() if site.vendor == vendor}
-    templates = {(t.site, t.shift): t for t in result.operation.shifts}
+    index = team_index(result.operation)
+    templates: dict[tuple[str, str], list] = {}
+    for t in result.operation.shifts:
+        templates.setdefault((t.site, t.shift), []).append(t)
     rows, problems, warnings = [], [], []
     col = None  # column positions of the current site block, None outside a block
     for r, cells in enumerate(ws.iter_rows(values_only=True), start=1):
@@ -177,31 +184,47 @@ def _read_sheet(book, result, vendor, excerpt):
         values += [None] * (max(col.values()) + 1 - len(values))
         where = f"{ws.title}!row {r}"
         site, shift = str(values[col["Site"]]), str(values[col["Shift"]])
+        raw_team = values[col["Team"]] if "Team" in col else None
+        team = site if raw_team in (None, "") else str(raw_team).strip()
         day = _as_date(values[col["Local date"]])
         heads = _whole(values[col["Headcount"]])
+        unit = index.unit_of(site, team) if site in sites else None
+        who = index.label(unit) if unit else site
+        template = None
+        if unit is not None:
+            template = next((t for t in templates.get((site, shift), []) if t.team in (None, index.team_of(unit))
+                             or not index.has_teams(site)), None)
         if site not in sites:
             problems.append(f"{where}: site '{excerpt(site)}' is not one of {vendor}'s sites")
-        elif (site, shift) not in templates:
-            problems.append(f"{where}: site {site} has no shift '{excerpt(shift)}'")
+        elif unit is None and raw_team in (None, ""):
+            teams = ", ".join(index.team_of(u) for u in index.by_site[site])
+            problems.append(f"{where}: site {site} has teams ({teams}); fill in the Team column")
+        elif unit is None:
+            teams = ", ".join(index.team_of(u) for u in index.by_site[site])
+            problems.append(f"{where}: site {site} has no team '{excerpt(team)}' (its teams: {teams})")
+        elif template is None:
+            problems.append(f"{where}: {who} has no shift '{excerpt(shift)}'")
         elif day is None:
-            problems.append(f"{where}: local date '{excerpt(values[col['Local date']])}' is not a date")
+            problems.append(f"{where}: {who}: local date '{excerpt(values[col['Local date']])}' is not a date")
         elif heads is None:
-            problems.append(f"{where}: headcount '{excerpt(values[col['Headcount']])}' is not a whole "
+            problems.append(f"{where}: {who}: headcount '{excerpt(values[col['Headcount']])}' is not a whole "
                             "number of agents (0 or more)")
         else:
             start = values[col["Local start"]]
-            expected = _local_start(templates[(site, shift)], day, result.operation.sites[site].timezone)
+            expected = _local_start(template, day, result.operation.sites[site].timezone)
             if isinstance(start, dt.time) and start.replace(second=0, microsecond=0) != expected:
-                warnings.append(f"{where}: local start {start:%H:%M} differs from the shift's "
+                warnings.append(f"{where}: {who}: local start {start:%H:%M} differs from the shift's "
                                 f"{expected:%H:%M}; only Headcount is read")
-            rows.append({"site": site, "shift": shift, "date_local": day, "headcount": heads, "row": r})
+            rows.append({"site": site, "team": index.team_of(unit), "shift": shift, "date_local": day,
+                         "headcount": heads, "row": r})
         if len(problems) > 200:
             problems.append("... too many problems; stopped reading the sheet")
             break
     frame = pd.DataFrame(rows, columns=[*KEY, "headcount", "row"])
     dup = frame[frame.duplicated(KEY, keep=False)]
     for key, g in dup.groupby(KEY):
-        problems.append(f"{ws.title}: rows {', '.join(map(str, g['row']))} repeat {key[0]} {key[1]} {key[2]}")
+        who = index.label(index.unit_of(key[0], key[1]) or key[0])
+        problems.append(f"{ws.title}: rows {', '.join(map(str, g['row']))} repeat {who} {key[2]} {key[3]}")
     return vendor, frame, problems, warnings
 
 
@@ -215,12 +238,16 @@ def replan_with_headcounts(op, requirements: pd.DataFrame, shifts: pd.DataFrame,
     t0 = time.perf_counter()
     opts = _resolve(op, PlanOptions(time_limit_seconds=time_limit))
     model = build_model(pywraplp.Solver.CreateSolver("SCIP"), op, requirements)
-    wanted = {(r.site, r.shift, _as_date(r.date_local)): int(r.headcount) for r in shifts.itertuples(index=False)}
+    units = unit_column(shifts, team_index(op))  # a team's rows go to its planning unit
+    wanted: dict = {}
+    for unit, r in zip(units, shifts.itertuples(index=False)):
+        key = (unit, r.shift, _as_date(r.date_local))
+        wanted[key] = wanted.get(key, 0) + int(r.headcount)
     known = {(x.site, x.shift, x.date_local) for x in model.instances}
     outside = [k for k, h in wanted.items() if h > 0 and k not in known]
     if outside:
-        site, shift, day = outside[0]
-        raise RoundTripError(f"{site} {shift} on {day} is outside the planning horizon")
+        unit, shift, day = outside[0]
+        raise RoundTripError(f"{team_index(op).label(unit)} {shift} on {day} is outside the planning horizon")
     proto = linear_solver_pb2.MPModelProto()
     model.solver.ExportModelToProto(proto)
     fixed = set()
@@ -279,14 +306,15 @@ def import_vendor_sheet(source, result, vendor: str | None = None, time_limit: f
     trip = RoundTrip(vendor, problems, warnings, cost_before=float(result.plan.cost))
     if problems:
         return trip
-    plan_shifts = result.plan.shifts.copy()
+    plan_shifts = with_team_column(result.plan.shifts).copy()
     plan_shifts["date_local"] = [_as_date(d) for d in plan_shifts["date_local"]]
     mine = plan_shifts[plan_shifts["vendor"] == vendor]
     merged = mine[[*KEY, "headcount"]].rename(columns={"headcount": "planned"}).merge(
         returned[[*KEY, "headcount"]].rename(columns={"headcount": "returned"}), on=KEY, how="outer")
     gone = merged[merged["returned"].isna()]
     for r in gone.itertuples(index=False):
-        warnings.append(f"{r.site} {r.shift} {r.date_local}: row missing from the returned sheet; counted as 0")
+        who = r.site if r.team == r.site else f"{r.site} {r.team} team"
+        warnings.append(f"{who} {r.shift} {r.date_local}: row missing from the returned sheet; counted as 0")
     merged = merged.fillna({"planned": 0, "returned": 0}).astype({"planned": int, "returned": int})
     merged["delta"] = merged["returned"] - merged["planned"]
     trip.changes = merged[merged["delta"] != 0].sort_values(KEY, ignore_index=True)

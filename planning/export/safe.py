@@ -105,6 +105,13 @@ def put(cell, value):
     return cell
 
 
+def header_text(value, limit: int = 80) -> str:
+    """User text for a printed page header or footer: cleaned, one line, ``&`` doubled (a
+    single ``&`` starts a header code such as ``&P``), cut to ``limit`` characters."""
+    text = clean_text(str(value)).replace("\n", " ")[:limit]
+    return text.replace("&", "&&")
+
+
 def safe_sheet_title(name: str, taken: set[str] | None = None) -> str:
     """A valid, unique worksheet title from user text (<= 31 chars, none of ``[]:*?/\\``,
     no leading/trailing apostrophe); ``taken`` (lower-cased titles) is updated."""

@@ -34,37 +34,31 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import ColorScaleRule
-from openpyxl.styles import Alignment, PatternFill
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
-from planning.export import frames
+from planning.export import frames, vendor_frames
+from planning.export import vendor as vendor_sheets
 from planning.export.safe import put, safe_sheet_title
-from planning.export.layout import NOTE_FONT, Col, Layout, finish_sheet, sheet_text
+from planning.export.layout import NOTE_FONT, Col, Layout, finish_sheet, page_headers, sheet_text
 
-EDITABLE_FILL = PatternFill("solid", fgColor="FFF4CC")
 # Coverage heatmap colours: red below the requirement, white at it, green above.
 HEAT = dict(start_type="num", start_value=0.5, start_color="F8696B", mid_type="num", mid_value=1.0,
             mid_color="FFFFFF", end_type="num", end_value=1.5, end_color="63BE7B")
 TITLE_ROWS = "3:3"  # header row repeated on printed pages of the long tables
 
-SHIFT_HEADERS = {  # key -> header; "{tz}" is the site's IANA zone
-    "site": "Site", "shift": "Shift", "date_local": "Local date ({tz})",
-    "start_local": "Local start ({tz})", "end_local": "Local end ({tz})",
-    "start_utc": "UTC start", "end_utc": "UTC end", "paid_hours": "Paid hours [h]",
-    "headcount": "Headcount [agents]", "queue_mix": "Queue mix (share of productive agent time)",
-}
-SHIFT_FORMATS = {"site": ("text", 12), "shift": ("text", 10), "date_local": ("date", 14),
-                 "start_local": ("time", 12), "end_local": ("time", 12), "start_utc": ("datetime", 17),
-                 "end_utc": ("datetime", 17), "paid_hours": ("num1", 10), "headcount": ("int", 12),
-                 "queue_mix": ("text", 70)}
-
 ABOUT = [
     ("Summary", "Scenario, levers, data period, plan dates, headline KPIs, cost by vendor and site, "
-                "SLA target vs predicted (planner's fluid model) vs simulated (discrete-event simulation)."),
-    ("<vendor>", "One sheet per vendor: each site's shifts by local date. Local times are in the site's "
-                 "time zone named in the header; UTC start/end are given for reference. Headcount = agents "
-                 "starting that shift that day. Queue mix = share of the site's productive agent time per "
-                 "queue/market during the shift. Vendors may edit Headcount and return the sheet."),
+                "SLA target vs simulated (agent-level simulation of the plan: integer agents, shrinkage, routing, wellness caps; mean and 95% interval over replications; all items arriving in the horizon) vs the planner's fluid model prediction."),
+    ("<vendor>", "One sheet per vendor: the plan week's shifts of its sites and teams, one table. Local "
+                 "date and times are the site's wall clock; the Time zone column names the zone (IANA name and "
+                 "abbreviation; Excel stores no zones); UTC start for reference. Headcount = agents starting "
+                 "that shift that day. Carry-in rows (grey, first per team) start before the plan week: the "
+                 "previous week's pattern, of which only the part inside the week is planned. Queue mix = "
+                 "share of the team's productive agent time per queue/market during the shift. Vendors may "
+                 "edit Headcount and return the sheet."),
+    ("<site> teams", "(vendor workbooks) one sheet per site: headcount per team x shift x local day, and the "
+                     "site's teams with their caps and minimums."),
     ("Coverage", "Planned / required productive agents per interval (UTC) and queue/market: below 100% "
                  "(red) is under the requirement. Deferred queues may dip below 100% and still meet the "
                  "SLA because their backlog is worked later; see Coverage detail."),
@@ -76,7 +70,8 @@ ABOUT = [
     ("Hiring plan", "Weekly FTE demand vs supply, hires and shortfall per site (when a capacity plan exists)."),
     ("Assumptions", "Every planning setting, solver option, scenario lever and known event; queue and site "
                     "parameters as used."),
-    ("Workload", "(vendor workbooks) productive agents the plan expects per interval on each queue/market."),
+    ("Workload", "(vendor workbooks) per site in local time: productive agents per hour x day, and per "
+                 "queue/market and day the agent-hours and the items the plan expects the site to handle."),
 ]
 
 
@@ -87,7 +82,7 @@ def _plan_kpis(result, layout: Layout, sites: list[str] | None = None) -> list[t
         cost_by_site = cost_by_site[cost_by_site["site"].isin(sites)]
     items = [("Solver status", plan.status, "text")]
     if cost_by_site is not None and len(cost_by_site):
-        items += [("Cost [currency]", float(cost_by_site["cost"].sum()), "money"),
+        items += [(f"Cost [{sheet_text(layout.currency)}]", float(cost_by_site["cost"].sum()), "money"),
                   ("Paid hours [h]", float(cost_by_site["paid_hours"].sum()), "num1"),
                   ("Peak daily headcount, summed over sites [agents]",
                    int(cost_by_site["peak_daily_headcount"].sum()), "int")]
@@ -121,8 +116,10 @@ def _summary(wb, result, layout: Layout, scenario: str, vendor: str | None) -> N
         row = layout.heading(ws, row, "Levers (applied in order)")
         row = layout.block(ws, row, frames.lever_rows(result),
                            [Col("order", "#", "int", 6), Col("kind", "Lever", "text", 22),
-                            Col("description", "What it changes", "text", 80)],
+                            Col("description", "What it changes", "text", 40)],
                            "levers", empty_note="(none: the base plan)")
+        for r in range(row - 1 - len(result.levers or []), row - 1):
+            ws.cell(row=r, column=3).alignment = Alignment(wrap_text=True, vertical="top")
     row = layout.heading(ws, row, "KPIs")
     row = layout.key_values(ws, row, _plan_kpis(result, layout, sites), "kpis")
     if vendor is None:
@@ -153,38 +150,18 @@ def _summary(wb, result, layout: Layout, scenario: str, vendor: str | None) -> N
         chart.add_data(data, titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=2, min_row=site_header + 1,
                                        max_row=site_header + len(by_site)))
-        chart.height, chart.width = 8, 16
-        ws.add_chart(chart, f"H{max(site_header - 1, 3)}")
+        chart.height, chart.width = 7, 9  # cm: beside the key-value tables (columns A-B), inside the print width
+        chart.legend = None
+        ws.add_chart(chart, "D4")
     if vendor is None:
         row = layout.heading(ws, row, "SLA by queue x market (shares of items within the deadline)")
         layout.block(ws, row, frames.sla_table(result),
                      [Col("queue", "Queue", "text", 22), Col("market", "Market", "text", 10),
                       Col("sla_kind", "SLA kind", "text", 10), Col("target", "Target", "pct", 10),
-                      Col("predicted", "Predicted (plan)", "pct", 14),
-                      Col("simulated", "Simulated", "pct", 12)], "sla")
-    finish_sheet(ws, "A3")
-
-
-def _shift_cols(tz: str) -> list[Col]:
-    return [Col(k, h.format(tz=tz), *SHIFT_FORMATS[k]) for k, h in SHIFT_HEADERS.items()]
-
-
-def _vendor_sheet(wb, result, layout: Layout, vendor: str, title: str) -> None:
-    ws = wb.create_sheet(title)
-    row = layout.title(ws, 1, f"Shifts: {sheet_text(vendor)}",
-                       "Local times are in each site's own time zone, named in the column headers (Excel "
-                       "stores no time zones); UTC start/end for reference. To propose changes, edit "
-                       "Headcount only (yellow) and send the sheet back.")
-    shifts = frames.shift_rows(result, vendor)
-    for site in frames.vendor_sites(result, vendor):
-        info = result.operation.sites[site]
-        row = layout.heading(ws, row + 1, f"{site} ({info.city or 'site'}): times in {info.timezone}")
-        mine = shifts[shifts["site"] == site]
-        end = layout.block(ws, row, mine, _shift_cols(info.timezone), f"shifts_{site}",
-                           empty_note="(no shifts planned at this site)")
-        for r in range(row + 1, row + 1 + len(mine)):
-            ws.cell(row=r, column=9).fill = EDITABLE_FILL
-        row = end - 1
+                      Col("simulated", "Simulated (agent level)", "pct", 14),
+                      Col("simulated_lo", "95% interval from", "pct", 12),
+                      Col("simulated_hi", "95% interval to", "pct", 12),
+                      Col("predicted", "Model prediction (fluid)", "pct", 16)], "sla")
     finish_sheet(ws, "A3")
 
 
@@ -297,20 +274,13 @@ def _assumptions(wb, result, layout, vendor: str | None):
     finish_sheet(ws, "A3")
 
 
-def _workload(wb, result, layout, vendor):
-    _long_sheet(wb, layout, "Workload", f"Workload: productive agents per interval (UTC), {sheet_text(vendor)}",
-                "What the plan expects each site's on-shift agents to work, per queue x market.",
-                frames.allocation_rows(result, vendor), [
-                    Col("timestamp", "Interval start (UTC)", "datetime", 17), Col("site", "Site", "text", 10),
-                    Col("queue", "Queue", "text", 20), Col("market", "Market", "text", 10),
-                    Col("agents", "Productive agents", "num2", 12)])
-
-
 def _about(wb, layout, names: list[str]):
     ws = wb.create_sheet("About")
     row = layout.title(ws, 1, "About this workbook", "What each sheet means. Agents are productive agents "
                        "(after shrinkage) unless a header says headcount.")
-    rows = [{"sheet": s, "meaning": m} for s, m in ABOUT if s in names or s == "<vendor>"]
+    teams = any(n.endswith(" teams") for n in names)
+    rows = [{"sheet": s, "meaning": m} for s, m in ABOUT
+            if s in names or s == "<vendor>" or (s == "<site> teams" and teams)]
     layout.block(ws, row + 1, pd.DataFrame(rows), [Col("sheet", "Sheet", "text", 18),
                                                     Col("meaning", "What it shows", "text", 110)], "about")
     for r in range(row + 2, row + 2 + len(rows)):
@@ -336,8 +306,10 @@ def build_workbook(result, *, scenario: str = "Base plan", vendor: str | None = 
     wb.remove(wb.active)
     layout = Layout(result.operation.settings.currency)
     _summary(wb, result, layout, scenario, vendor)
+    sites_of = {}  # sheet title -> the sites it shows (page headers)
     for v, title in vendor_sheet_titles(result, vendor).items():
-        _vendor_sheet(wb, result, layout, v, title)
+        vendor_sheets.shift_sheet(wb, result, layout, v, title)
+        sites_of[title] = frames.vendor_sites(result, v)
     if vendor is None:
         _coverage(wb, result, layout)
         _coverage_detail(wb, result, layout)
@@ -345,9 +317,19 @@ def build_workbook(result, *, scenario: str = "Base plan", vendor: str | None = 
         _forecast(wb, result, layout)
         _hiring(wb, result, layout)
     else:
-        _workload(wb, result, layout, vendor)
+        taken = set(RESERVED_TITLES) | {t.lower() for t in vendor_sheet_titles(result).values()}
+        for site, title in vendor_sheets.site_sheet_titles(result, vendor, taken).items():
+            vendor_sheets.site_team_sheet(wb, result, layout, site, title)
+            sites_of[title] = [site]
+        vendor_sheets.workload_sheet(wb, result, layout, vendor)
     _assumptions(wb, result, layout, vendor)
     _about(wb, layout, wb.sheetnames)
+    everyone = frames.vendor_sites(result, vendor) if vendor else sorted(result.operation.sites)
+    week = f"Plan week {vendor_frames.week_label(result)}"
+    for ws in wb:
+        shown = sites_of.get(ws.title, everyone)
+        where = f"Site {shown[0]}" if len(shown) == 1 else f"Sites {', '.join(shown)}"
+        page_headers(ws, vendor or "All vendors", where, week)
     wb.active = 0
     return wb
 
@@ -371,24 +353,49 @@ def safe_filename(name: str) -> str:
     return text[:80]
 
 
+def vendor_files(result, *, scenario: str = "Base plan", only: list[str] | None = None
+                 ) -> dict[str, tuple[str, bytes]]:
+    """``{vendor: (file name, workbook bytes)}``, one workbook per vendor (only its sites);
+    ``only``: those vendors."""
+    out: dict[str, tuple[str, bytes]] = {}
+    names: set[str] = set()
+    for vendor in frames.vendors(result):
+        if only is not None and vendor not in only:
+            continue
+        name, k = safe_filename(vendor), 2
+        while f"{name}.xlsx".lower() in names:
+            name, k = f"{safe_filename(vendor)}-{k}", k + 1
+        names.add(f"{name}.xlsx".lower())
+        out[vendor] = (f"{name}.xlsx", workbook_bytes(result, scenario=scenario, vendor=vendor))
+    return out
+
+
+def vendor_files_for(result, principal, *, scenario: str = "Base plan") -> dict[str, tuple[str, bytes]]:
+    """``vendor_files`` as ``principal`` may have them (``planning.access``): a vendor
+    manager gets only his own vendor's workbook; a role without export raises ``Forbidden``."""
+    from planning.access import require, vendor_scope
+
+    require(principal, "export")
+    own = vendor_scope(principal)
+    return vendor_files(result, scenario=scenario, only=None if own is None else [own])
+
+
 def vendor_pack_files(result, *, scenario: str = "Base plan") -> dict[str, bytes]:
     """``{file name: workbook bytes}``, one workbook per vendor (only its sites)."""
-    out: dict[str, bytes] = {}
-    for vendor in frames.vendors(result):
-        name, k = safe_filename(vendor), 2
-        while f"{name}.xlsx".lower() in {n.lower() for n in out}:
-            name, k = f"{safe_filename(vendor)}-{k}", k + 1
-        out[f"{name}.xlsx"] = workbook_bytes(result, scenario=scenario, vendor=vendor)
-    return out
+    return dict(vendor_files(result, scenario=scenario).values())
+
+
+def zip_files(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buffer.getvalue()
 
 
 def vendor_pack_bytes(result, *, scenario: str = "Base plan") -> bytes:
     """The vendor pack as one zip: ``<vendor>.xlsx`` per vendor."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in vendor_pack_files(result, scenario=scenario).items():
-            zf.writestr(name, data)
-    return buffer.getvalue()
+    return zip_files(vendor_pack_files(result, scenario=scenario))
 
 
 def write_vendor_pack(result, directory: str | Path, *, scenario: str = "Base plan") -> list[Path]:

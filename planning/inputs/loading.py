@@ -21,18 +21,19 @@ import pandas as pd
 from pydantic import ValidationError
 
 from planning.domain import (SERVER_SETTINGS, Certification, Event, Market, Operation, Queue, Settings,
-                             ShiftTemplate, Site, server_setting_ignored)
+                             ShiftTemplate, Site, Team, server_setting_ignored)
 from planning.inputs.schema import TABLES
 from planning.inputs.report import RawTable, ValidationReport, did_you_mean, excerpt
 from planning.inputs.validation import check_references, check_unique, parse_column, pydantic_problems
 from planning.inputs.volume_checks import check_volume
+from planning.inputs.team_checks import check_teams
 from planning.inputs.reading import Limits
 from planning.inputs.sources import read_tables, read_upload
 
 
-OBJECT_TABLES = {"queues": Queue, "markets": Market, "sites": Site, "certifications": Certification,
+OBJECT_TABLES = {"queues": Queue, "markets": Market, "sites": Site, "teams": Team, "certifications": Certification,
                  "shifts": ShiftTemplate, "events": Event}
-IDS = {"queues": ["queue"], "markets": ["market"], "sites": ["site"], "shifts": ["site", "shift"],
+IDS = {"queues": ["queue"], "markets": ["market"], "sites": ["site"], "teams": ["site", "team"], "shifts": ["site", "shift"],
        "hiring": ["site"], "settings": ["key"]}
 
 
@@ -48,7 +49,8 @@ def _objects(raw: RawTable, report: ValidationReport) -> tuple[list, pd.DataFram
     if raw.table.name in IDS:
         check_unique(raw, IDS[raw.table.name], report, " / ".join(IDS[raw.table.name]))
     if raw.table.name == "certifications":
-        check_unique(raw, ["site", "queue", "market"], report, "certification", "warning")
+        keys = ["site", "team", "queue", "market"] if "team" in raw.frame.columns else ["site", "queue", "market"]
+        check_unique(raw, keys, report, "certification", "warning")
     frame = pd.DataFrame({k: v.reset_index(drop=True) if isinstance(v, pd.Series) else list(v)
                           for k, v in parsed.items()})
     for col in raw.table.columns:  # ints were checked whole; NaN only where blank or bad
@@ -144,6 +146,7 @@ def validate_tables(tables: dict[str, RawTable], report: ValidationReport) -> Op
         if not explicit and interval != settings.interval_minutes:
             settings = settings.model_copy(update={"interval_minutes": interval})
     _coverage_warnings(tables, objects, volume, report)
+    check_teams(tables, objects, report)
     if not report.valid or any(t not in tables for t in ("queues", "markets", "sites", "certifications",
                                                           "shifts", "volume")):
         return None
@@ -151,6 +154,7 @@ def validate_tables(tables: dict[str, RawTable], report: ValidationReport) -> Op
         queues={q.queue: q for q in objects["queues"]}, markets={m.market: m for m in objects["markets"]},
         sites={s.site: s for s in objects["sites"]}, certifications=objects["certifications"],
         shifts=objects["shifts"], volume=volume, events=objects.get("events", []), settings=settings,
+        teams=objects.get("teams", []),
     )
     fields = {f.name for f in dataclasses.fields(Operation)}
     for name, frame in frames.items():

@@ -73,16 +73,30 @@ TABLES: dict[str, Table] = {
             C("night_end", "time", False, "Local night ends, HH:MM (default 06:00)", "06:00"),
             C("shrinkage", "share", True, "Share of paid time not available for queue work, 0-1", "0.3"),
         )),
-        Table("certifications", True, "One row per site x queue x market the site may work.", (
+        Table("teams", False, "Teams (lines of business) within sites; a site without rows here is one team "
+              "named after the site.", (
+            C("site", "str", True, "Site id (from sites)", "MNL-A"),
+            C("team", "str", True, "Team name, unique within the site", "JA"),
+            C("max_headcount", "int", True, "Most agents the team can staff (the site's cap bounds the sum of its teams)", "40"),
+            C("min_headcount", "int", False, "Contract minimum agents of the team (default 0)", "10"),
+            C("hourly_cost", "float", False, "Cost per paid agent hour; blank = the site's", "11"),
+            C("shrinkage", "share", False, "Share of paid time not available for queue work, 0-1; blank = the site's", "0.32"),
+            C("languages", "str", False, "Languages the team speaks (for people; the certifications decide the work)", "ja,en"),
+            C("notes", "str", False, "Free text", ""),
+        )),
+        Table("certifications", True, "One row per site x queue x market the site may work; with a team, only "
+              "that team of the site may (a row without a team certifies every team of the site).", (
             C("site", "str", True, "Site id (from sites)", "MNL-A"),
             C("queue", "str", True, "Queue id (from queues)", "spam"),
             C("market", "str", True, "Market id (from markets)", "APAC-JA"),
+            C("team", "str", False, "Team of the site (from teams); blank = every team of the site", "JA"),
         )),
-        Table("shifts", True, "Shift templates per site, in the site's local time.", (
+        Table("shifts", True, "Shift templates per site (or per team), in the site's local time.", (
             C("site", "str", True, "Site id (from sites)", "MNL-A"),
             C("shift", "str", True, "Shift name, unique within the site", "early"),
             C("start", "time", True, "Local start time HH:MM", "06:00"),
             C("paid_hours", "float", True, "Paid hours (clock length of the shift)", "9"),
+            C("team", "str", False, "Team of the site (from teams) that works it; blank = every team of the site", ""),
         )),
         Table("volume", True, "History: items reaching human review per interval.", (
             C("timestamp", "timestamp", True, "Interval start, ISO-8601 with offset or Z", "2026-01-05T08:30:00Z"),

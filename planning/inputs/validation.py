@@ -41,8 +41,9 @@ def _factorize(series: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 def _number_problem(text: str, kind: str) -> str:
     low = text.lower()
+    example = {"share": "0.25", "int": "12"}.get(kind, "12.5")  # the hint in the column's unit
     if len(text) > 40:  # no pattern below fits a long cell; quote only its start
-        return f"'{excerpt(text)}' is not a number; enter a plain number such as 12.5"
+        return f"'{excerpt(text)}' is not a number; enter a plain number such as {example}"
     if text == "":
         return "missing value; enter a number"
     if text.endswith("%"):
@@ -54,7 +55,7 @@ def _number_problem(text: str, kind: str) -> str:
     if low in _MISSING_WORDS:
         return (f"'{text}' is not a number; enter the real value (a missing measurement must be "
                 "fixed at the source, not written as text)")
-    return f"'{text}' is not a number; enter a plain number such as 12.5"
+    return f"'{text}' is not a number; enter a plain number such as {example}"
 
 
 def parse_number(raw: RawTable, col: Column, report: ValidationReport) -> tuple[np.ndarray, np.ndarray]:
@@ -249,7 +250,7 @@ def check_columns(raw: RawTable, report: ValidationReport, header: list[str]) ->
         hints = close_matches(name, candidates)
         listing = ", ".join(map(str, found[:30])) + (f", ... ({len(found):,} columns)" if len(found) > 30 else "")
         hint = (f"; found '{excerpt(hints[0])}' - rename it to '{name}'" if hints
-                else f"; columns found: {excerpt(listing, 400) or 'none'}")
+                else f"; add a column named '{name}' (columns found: {excerpt(listing, 400) or 'none'})")
         report.add(*where, 1, name, f"required column '{name}' is missing ({table.description} "
                    f"Expected columns: {', '.join(expected)}){hint}")
     blank_with_values = unnamed[:MAX_ITEMISED + 1]
@@ -296,6 +297,8 @@ def pydantic_problems(exc: ValidationError, raw: RawTable, i: int, report: Valid
     """Turn a domain object's pydantic errors into planner-readable problems on row ``i``."""
     for err in exc.errors():
         name = str(err["loc"][0]) if err.get("loc") else None
+        if err["type"] == "missing" and name is not None and name not in raw.frame.columns:
+            continue  # a missing column is reported once, by check_columns, not on every row
         template = _PYDANTIC_WORDS.get(err["type"])
         if name and template:
             message = f"{name} {template.format(**err.get('ctx', {}))} (got {excerpt(repr(err.get('input')))})"

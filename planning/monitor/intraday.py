@@ -132,3 +132,32 @@ def intraday(op: Operation, forecast: pd.DataFrame, actuals: pd.DataFrame, now: 
     site_gap["vendor"] = site_gap["site"].map({k: s.vendor for k, s in op.sites.items()})
     return IntradayResult(now, factors, new, gap, site_gap[["timestamp", "site", "vendor", "gap_agents",
                                                              "gap_headcount"]])
+
+
+def replan_from_now(op: Operation, forecast: pd.DataFrame, actuals: pd.DataFrame, now: pd.Timestamp, *,
+                    until: pd.Timestamp | None = None, time_limit: float | None = None, progress=None):
+    """Re-plan the rest of the horizon from ``now``, starting from the real backlog.
+
+    The re-forecast of ``intraday`` (today's surprise carried forward) with the backlog
+    waiting at ``now`` (``actuals.backlog_items``, the last interval before it) in each
+    pair's first interval, planned in **backlog** mode (``PlanOptions.horizon_mode="backlog"``:
+    the real backlog is the start, not last week's pattern; the waiting items are due
+    within their deadline from ``now``, and everything arriving is done by the horizon's
+    end) by the plan-and-check loop, so the re-plan is
+    judged agent by agent like every plan.  Returns ``(plan, requirements)``."""
+    from planning.shiftplan import PlanOptions, plan_and_check
+    from planning.staffing import compute_requirements
+
+    now = pd.Timestamp(now)
+    now = now.tz_localize("UTC") if now.tzinfo is None else now.tz_convert("UTC")
+    step = pd.Timedelta(minutes=op.settings.interval_minutes)
+    now = now.ceil(step)
+    pairs = actuals[actuals["site"] == ""]
+    new = reforecast(forecast, day_factors(forecast, pairs, now), now, until)
+    new = new[new["timestamp"] >= now]
+    if new.empty:
+        raise ValueError(f"nothing to re-plan: the forecast ends before {now:%Y-%m-%d %H:%M} UTC")
+    requirements = compute_requirements(op, _with_backlog(new, pairs, now))
+    plan = plan_and_check(op, requirements, PlanOptions(time_limit_seconds=time_limit, horizon_mode="backlog"),
+                          progress=progress)
+    return plan, requirements

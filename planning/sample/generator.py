@@ -1,7 +1,7 @@
 """Seeded generator of the built-in sample operation (``data/sample``).
 
 A fictional but plausible Trust & Safety vendor operation: 11 queues, 6 markets, 7 sites
-of 3 vendors in 7 time zones, two years of 30-minute volume and an events calendar,
+of 3 vendors in 7 time zones with 22 teams (``planning.sample.teams``), two years of 30-minute volume and an events calendar,
 written exactly in the format of :mod:`planning.inputs.schema` (one CSV per table, the volume
 as ``volume.csv.gz``).  Regenerating with the same seed gives byte-identical files: the
 RNG is seeded, floats use fixed decimals and the gzip header carries no time or name.
@@ -18,6 +18,8 @@ from pathlib import Path
 import holidays
 import numpy as np
 import pandas as pd
+
+from planning.sample.teams import TEAM_SHIFTS, TEAMS, team_certification_rows
 
 
 SEED = 20241118
@@ -178,13 +180,22 @@ def history_index() -> pd.DatetimeIndex:
 
 
 def certification_rows() -> list[dict]:
+    """Per team (``planning.sample.teams``): every site certification belongs to a team."""
+    return team_certification_rows(CERTIFIED)
+
+
+def site_certification_rows() -> list[dict]:
+    """The site's certifications, whatever team takes them."""
     return [{"site": s, "queue": q, "market": m}
             for s, by_market in CERTIFIED.items() for m, qs in by_market.items() for q in qs]
 
 
 def shift_rows() -> list[dict]:
-    return [{"site": s, "shift": name, "start": start, "paid_hours": float(h)}
-            for s, rows in SHIFTS.items() for name, start, h in rows]
+    """The site's templates (every team's) and the few of one team."""
+    return ([{"site": s, "shift": name, "start": start, "paid_hours": float(h)}
+             for s, rows in SHIFTS.items() for name, start, h in rows]
+            + [{"site": s, "shift": name, "start": start, "paid_hours": float(h), "team": team}
+               for s, team, name, start, h in TEAM_SHIFTS])
 
 
 def productive_capacity_hours() -> dict[str, float]:
@@ -285,7 +296,7 @@ def sizing_summary(volume: pd.DataFrame) -> pd.DataFrame:
     capacity = productive_capacity_hours()
     rows = []
     for market in sorted(hours.index):
-        sites = sorted({c["site"] for c in certification_rows() if c["market"] == market})
+        sites = sorted({c["site"] for c in site_certification_rows() if c["market"] == market})
         rows.append((market, hours[market], sum(capacity[s] for s in sites), ", ".join(sites)))
     rows.append(("ALL", hours.sum(), sum(capacity.values()), ", ".join(sorted(capacity))))
     out = pd.DataFrame(rows, columns=["market", "workload_hours_week", "capacity_hours_week", "sites"])

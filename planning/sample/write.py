@@ -16,7 +16,7 @@ import pandas as pd
 
 from planning.inputs import TABLES
 from planning.sample.actuals import write_actuals
-from planning.sample.generator import (EVENTS, HIRING, MARKETS, QUEUES, SEED, SETTINGS, SITES,
+from planning.sample.generator import (EVENTS, HIRING, MARKETS, QUEUES, SEED, SETTINGS, SITES, TEAMS,
                                        balanced_site_load, certification_rows, generate_volume,
                                        pair_workload_hours, shift_rows, sizing_summary,
                                        write_gzip_deterministic)
@@ -83,7 +83,7 @@ def write_sample(out_dir: Path | str, seed: int = SEED) -> SampleOutput:
     """Generate the sample operation into ``out_dir`` (created if missing)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    tables = {"queues": QUEUES, "markets": MARKETS, "sites": SITES,
+    tables = {"queues": QUEUES, "markets": MARKETS, "sites": SITES, "teams": TEAMS,
               "certifications": certification_rows(), "shifts": shift_rows(), "events": EVENTS,
               "hiring": HIRING, "settings": [{"key": k, "value": v} for k, v in SETTINGS]}
     files = []

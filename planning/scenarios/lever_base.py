@@ -4,6 +4,8 @@ date helpers, and the checks that a lever names a queue, market or site the oper
 """
 from __future__ import annotations
 
+import re
+
 import dataclasses
 import datetime as dt
 
@@ -54,6 +56,13 @@ class _Lever(BaseModel):
 
     def describe(self) -> str:  # pragma: no cover - every kind overrides it
         raise NotImplementedError
+
+    @classmethod
+    def summary(cls) -> str:
+        """What this kind of lever does, for a planner: the docstring's first paragraph, whole
+        (never cut at the first '.', which may be 'e.g.' or '+0.05'), without code markup."""
+        first = (cls.__doc__ or "").strip().split("\n\n")[0]
+        return re.sub(r"\s+", " ", first.replace("``", "")).strip()
 
     def apply_operation(self, op: Operation) -> Operation:
         return op

@@ -34,11 +34,12 @@ from planning.scenarios.forecast_levers import AhtChange, AutomationChange, Surg
 from planning.scenarios.lever_base import MAX_SHRINKAGE, LeverError, _Lever  # noqa: F401 (public here)
 from planning.scenarios.operation_levers import CostChange, ShrinkageChange, SiteCap, SiteOutage, SlaChange, Training
 from planning.scenarios.site_levers import AddCertification, AddSite, RemoveCertification, RemoveSite, RemoveVendor
+from planning.scenarios.team_levers import AddTeamCertification, RemoveTeamCertification, TeamCap
 
 
 LEVER_TYPES = (VolumeChange, Surge, AhtChange, AutomationChange, Training, SlaChange, SiteOutage,
                SiteCap, ShrinkageChange, CostChange, AddSite, RemoveSite, RemoveVendor,
-               AddCertification, RemoveCertification)
+               AddCertification, RemoveCertification, TeamCap, AddTeamCertification, RemoveTeamCertification)
 LEVER_KINDS: dict[str, type[_Lever]] = {t.model_fields["kind"].default: t for t in LEVER_TYPES}
 Lever = Annotated[Union[LEVER_TYPES], Field(discriminator="kind")]  # type: ignore[valid-type]
 _ADAPTER = TypeAdapter(Lever)

@@ -93,8 +93,10 @@ class SiteCap(_Dated):
 
 
 class Training(_Lever):
-    """Training hours per agent in a launch week: shrinkage rises for that week by
-    hours_per_agent / paid_hours_per_week (capped at MAX_SHRINKAGE)."""
+    """Training hours per agent in a launch week: shrinkage rises for that week by the training
+    hours over the paid hours per agent (never above 95% shrinkage).
+
+    In code: + hours_per_agent / paid_hours_per_week, capped at ``MAX_SHRINKAGE``."""
 
     kind: Literal["training"] = "training"
     site: str = ALL

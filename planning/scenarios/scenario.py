@@ -166,10 +166,16 @@ def run_scenario(scenario: Scenario, *, who: Principal, progress: Callable[[str,
     if operation is None:
         operation = load_base(scenario.base)
     operation = restrict_operation(operation, who)
+    from planning.scenarios.reach import plan_horizon, reach_warnings
+
     s = scenario.settings
-    return run_pipeline(operation, weeks=s.weeks, levers=scenario.levers, start=s.start,
-                        time_limit=s.time_limit_seconds or operation.settings.scenario_time_limit_seconds,
-                        progress=progress, simulate=s.simulate)
+    warnings = (reach_warnings(scenario.levers, operation, plan_horizon(operation, s.weeks, s.start))
+                if hasattr(operation, "history_end") else [])
+    result = run_pipeline(operation, weeks=s.weeks, levers=scenario.levers, start=s.start,
+                          time_limit=s.time_limit_seconds or operation.settings.scenario_time_limit_seconds,
+                          progress=progress, simulate=s.simulate)
+    result.kpis["lever_warnings"] = warnings  # a lever outside the horizon changed nothing: say so
+    return result
 
 
 # ---------------------------------------------------------------- compare

@@ -23,7 +23,7 @@ Who may do what
 Every call takes the principal (``who``, a ``planning.access.Principal``).  Writes call
 ``planning.access.require`` first (save and update: ``save``; ``delete``; ``duplicate``;
 storing a run's KPIs: ``run``), so a viewer or a vendor manager is refused here, whatever
-the page shows.  ``created_by`` is ``who.name``.  Each scenario and each stored result
+the page shows.  ``created_by`` is ``who.label`` (name and role, as the sidebar shows them).  Each scenario and each stored result
 records the vendor scope it was made under (``vendor_scope``: ``None`` = the whole
 operation, else the one vendor a vendor manager's session was restricted to).  A vendor
 manager sees only the scenarios made under their vendor's scope and only results run under
@@ -33,7 +33,8 @@ may not see is reported as missing.
 
 Schema versions (table ``schema_version``): 1 kept levers and the last KPIs as JSON columns
 of ``scenarios``; 2 has ``levers`` and ``results`` tables and ``created_by``; 3 adds
-``vendor_scope`` to both (existing rows become unrestricted: they were planners' work).
+``vendor_scope`` to both (existing rows become unrestricted: they were planners' work); 4 adds
+``plan_records``, the published plan of record (``planning.plan_record``).
 Opening an older database upgrades it in one transaction (``MIGRATIONS``).
 
 When the database cannot be written or reached, the ``StoreError`` says which (disk full,
@@ -59,7 +60,7 @@ from planning.scenarios.store_errors import StoreError, _explained
 
 ENV_VAR = "WFM_DB"
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "var" / "scenarios.db"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_SECONDS = 60.0  # a writer waits this long for the SQLite write lock
 _PG_LOCK_KEY = 7_270_451  # advisory lock serialising schema creation/migration on PostgreSQL
 
@@ -93,6 +94,18 @@ results = Table(
     Column("seconds", Float, nullable=True),
     Column("kpis", Text, nullable=False),  # the pipeline's KPI dict as JSON
     Column("vendor_scope", Text, nullable=True),  # None = a run on the whole operation (shared)
+)
+plan_records = Table(  # the plan of record per operation (planning.plan_record): latest row wins
+    "plan_records", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("operation_key", String(64), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),  # solved | scenario
+    Column("label", Text, nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("published_by", Text, nullable=False),
+    Column("cost", Float, nullable=False),
+    Column("kpis", Text, nullable=False),  # the pipeline's KPI dict as JSON
+    Column("payload", Text, nullable=False),  # shifts, allocation, requirements... as JSON
 )
 
 
@@ -199,7 +212,12 @@ def _v2_to_v3(conn: Connection) -> None:
             conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN vendor_scope TEXT")
 
 
-MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3}  # from version -> function bringing it to version + 1
+def _v3_to_v4(conn: Connection) -> None:
+    """Add the plan of record (``plan_records``)."""
+    plan_records.create(conn, checkfirst=True)
+
+
+MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}  # from version -> function bringing it to version + 1
 
 
 def _current_version(conn: Connection) -> int | None:
@@ -293,7 +311,7 @@ class Store:
             sid = conn.execute(insert(scenarios).values(
                 name=scenario.name, base=scenario.base, settings=scenario.settings.model_dump_json(),
                 notes=scenario.notes, parent_id=scenario.parent_id, created_at=now,
-                created_by=who.name, vendor_scope=vendor_scope(who),
+                created_by=who.label, vendor_scope=vendor_scope(who),
             )).inserted_primary_key[0]
             self._write_levers(conn, sid, scenario)
         return int(sid)

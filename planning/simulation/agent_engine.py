@@ -187,7 +187,7 @@ def _pool_remove(a, pool, pool_ptr, pool_size, pool_pos, pool_of):
     pool_of[a] = -1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # nogil: replications run on threads (agents.simulate_agents)
 def run_events(arr_t, item_pair, handle, give_up, due, pair_ptr, pair_items, pair_prio,
                pair_severe, set_ptr, set_pairs, pairset_ptr, pairset_sets, pool_ptr,
                severe_cap, fl_t, fl_agent, fl_set, t_end, late_last):

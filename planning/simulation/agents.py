@@ -8,8 +8,9 @@ interchangeable agents per queue x market), this one simulates the people:
   n x (1 - shrinkage) of the n on shift are on the floor, a random subset; an agent going
   off finishes his item first and takes no new one;
 * **certification**: an agent works only the queue x market pairs of his group (default:
-  the group is his site and the pairs are ``op.certifications``; pass
-  ``certifications={group: pairs}`` and ``group_column`` for teams);
+  the group is his team when the ``shifts`` frame has a ``team`` column (his team's pairs
+  and shrinkage, ``planning.teams``), else his site with ``op.certifications``; pass
+  ``certifications={group: pairs}`` and ``group_column`` for other groupings);
 * **routing** (``ROUTING``):
   - ``"deadline"`` (default): a free agent takes, among the pairs he may work, the
     waiting item with the earliest due time that can still meet it (queue priority
@@ -40,7 +41,9 @@ The event loop is ``planning.simulation.agent_engine.run_events`` (numba).
 from __future__ import annotations
 
 import math
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 import zlib
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
@@ -54,8 +57,10 @@ from planning.simulation.pairs import _mean_ci
 
 ROUTING = ("deadline", "plan")
 LATE_ITEMS = ("last", "in_order")
+SIM_THREADS = max(1, min(2, os.cpu_count() or 1))
 _FLOOR_STREAM = 0xF1005  # spawn key of the floor draws (pairs use a crc32 of their name)
 
+INTERVAL_COLUMNS = ["timestamp", "queue", "market", "items_judged", "met", "attainment"]
 PAIR_COLUMNS = ["queue", "market", "sla_kind", "target", "attainment", "attainment_lo",
                 "attainment_hi", "items_judged", "abandoned", "mean_wait_seconds"]
 
@@ -75,11 +80,15 @@ class AgentSimResult:
         the judged horizon, -1 warm-up, 1.. cool-down), ``group, site, shift,
         date_local``, ``floor_hours``, ``busy_hours``, ``severe_hours``,
         ``severe_share`` (severe hours / floor hours; 0 with no floor time)
+    intervals : one row per queue x market x UTC interval of arrival (judged items):
+        ``timestamp, queue, market``, ``items_judged`` and ``met`` (mean per replication),
+        ``attainment`` (met / items_judged, pooled over replications)
     """
 
     pairs: pd.DataFrame
     days: pd.DataFrame
     agents: pd.DataFrame
+    intervals: pd.DataFrame
     attainment: float  # all judged items, mean over replications
     attainment_lo: float
     attainment_hi: float
@@ -133,8 +142,8 @@ def _grid(volume: pd.DataFrame, plan, interval_s: float, horizon):
 def simulate_agents(op, plan, volume: pd.DataFrame, *, replications: int = 5, seed: int = 0,
                     routing: str = "deadline", late_items: str = "last",
                     certifications: Mapping[str, Iterable[tuple[str, str]]] | None = None,
-                    group_column: str = "site", warmup_repeats: int = 1,
-                    horizon: tuple | None = None) -> AgentSimResult:
+                    group_column: str | None = None, warmup_repeats: int = 1,
+                    horizon: tuple | None = None, threads: int | None = None) -> AgentSimResult:
     """Simulate ``plan`` (a ``PlanResult``, or its ``shifts`` frame) against ``volume``.
 
     op : the ``Operation`` (queues, sites' shrinkage, certifications, settings)
@@ -143,9 +152,13 @@ def simulate_agents(op, plan, volume: pd.DataFrame, *, replications: int = 5, se
         ``volume``) or real volume
     routing : "deadline" or "plan" (needs ``plan.allocation``); late_items : "last" or
         "in_order"; certifications : group -> pairs (default: per site, from ``op``);
-        group_column : the ``shifts`` column naming an agent's group;
+        group_column : the ``shifts`` column naming an agent's group (default: "team" when
+        the shifts have a team column, else "site"; by team, groups and ``certifications``
+        keys are the team's unit id, ``planning.teams``, and ``agents`` gains ``team``);
         warmup_repeats : horizons simulated before the judged one; horizon : (start, end)
-        to judge instead of the plan's coverage timestamps.
+        to judge instead of the plan's coverage timestamps; threads : replications run
+        side by side on this many threads (default: ``SIM_THREADS``, the machine's cores up to
+        2; the results do not depend on it: every replication has its own streams).
     See the module docstring for the model and ``AgentSimResult`` for the output."""
     if routing not in ROUTING:
         raise ValueError(f"routing must be one of {ROUTING}")
@@ -159,16 +172,30 @@ def simulate_agents(op, plan, volume: pd.DataFrame, *, replications: int = 5, se
         raise ValueError("routing='plan' needs a plan with an allocation frame")
     if "volume" not in volume and "forecast" in volume:
         volume = volume.rename(columns={"forecast": "volume"})
+    teams = None
+    if group_column == "team" or (group_column is None and "team" in shifts):
+        from planning.teams import team_view  # the agent's group is his team
+        op, shifts, allocation, teams = team_view(op, shifts, allocation)
+    group_column = "site" if group_column in (None, "team") else group_column
     interval_s = op.settings.interval_minutes * 60.0
     origin, n_int = _grid(volume, None if isinstance(plan, pd.DataFrame) else plan, interval_s, horizon)
     period = n_int * interval_s
     setup = _Setup(op, shifts, allocation, volume, origin, n_int, interval_s, routing,
                    certifications, group_column, warmup_repeats)
     t0 = time.perf_counter()
-    per_rep = [setup.replicate(seed, r, late_items == "last") for r in range(replications)]
+    workers = max(1, min(int(threads or SIM_THREADS), replications))
+    if workers > 1:  # the event loop releases the GIL (numba nogil)
+        with ThreadPoolExecutor(workers) as pool:
+            per_rep = list(pool.map(lambda r: setup.replicate(seed, r, late_items == "last"),
+                                    range(replications)))
+    else:
+        per_rep = [setup.replicate(seed, r, late_items == "last") for r in range(replications)]
     seconds = (time.perf_counter() - t0) / replications
-    return _summarise(setup, per_rep, replications, seed, routing, late_items, origin, period,
-                      seconds)
+    result = _summarise(setup, per_rep, replications, seed, routing, late_items, origin, period, seconds)
+    if teams is not None:
+        from planning.teams import team_agents
+        result.agents = team_agents(result.agents, teams)
+    return result
 
 
 class _Setup:
@@ -316,6 +343,11 @@ class _Setup:
             "started": np.bincount(cell, started, minlength=size),
             "wait": np.bincount(cell[started], wait[judged][started], minlength=size),
         }
+        j = np.floor(t[judged] / self.interval_s).astype(np.int64)
+        icell = p * self.n_int + j
+        isize = n_p * self.n_int
+        by_interval = {"n": np.bincount(icell, minlength=isize).reshape(n_p, self.n_int).astype(float),
+                       "met": np.bincount(icell, met[judged], minlength=isize).reshape(n_p, self.n_int)}
         agents = floor.agents.drop(columns=["start", "end"])
         agents.insert(0, "replication", replication)
         agents["floor_hours"] = agents.pop("floor_seconds") / 3600.0
@@ -325,7 +357,7 @@ class _Setup:
             agents["severe_share"] = np.where(agents["floor_hours"] > 0,
                                               agents["severe_hours"] / agents["floor_hours"], 0.0)
         return {k: v.reshape(n_p, self.n_days).astype(float) for k, v in counts.items()}, agents, int(
-            (t <= self.t_end).sum())
+            (t <= self.t_end).sum()), by_interval
 
 
 def _summarise(setup, per_rep, replications, seed, routing, late_items, origin, period, seconds):
@@ -355,6 +387,19 @@ def _summarise(setup, per_rep, replications, seed, routing, late_items, origin, 
         total = counts["met"].sum((1, 2)) / counts["n"].sum((1, 2))
     o_mean, o_lo, o_hi = _mean_ci(total[:, None])
     agents = pd.concat([rep[1] for rep in per_rep], ignore_index=True)
+    n_int = setup.n_int
+    i_n = np.stack([rep[3]["n"] for rep in per_rep]).sum(0)  # pairs x intervals, over reps
+    i_met = np.stack([rep[3]["met"] for rep in per_rep]).sum(0)
+    intervals = pd.DataFrame({
+        "timestamp": np.tile(origin + pd.to_timedelta(np.arange(n_int) * setup.interval_s, unit="s"), n_p),
+        "queue": np.repeat([q for q, _ in setup.pairs], n_int),
+        "market": np.repeat([m for _, m in setup.pairs], n_int),
+        "items_judged": i_n.ravel() / replications,
+        "met": i_met.ravel() / replications})
+    with np.errstate(invalid="ignore", divide="ignore"):
+        intervals["attainment"] = np.where(intervals["items_judged"] > 0,
+                                           intervals["met"] / intervals["items_judged"], np.nan)
+    intervals = intervals[intervals["items_judged"] > 0].reset_index(drop=True)
     notes = [f"judged: items arriving in [{origin}, {origin + pd.Timedelta(seconds=period)}); "
              f"warm-up {setup.warmup} repeat(s) of the horizon before, cool-down to "
              f"{setup.max_deadline / 3600:.2f} h after its end (the longest deadline)"]
@@ -362,6 +407,7 @@ def _summarise(setup, per_rep, replications, seed, routing, late_items, origin, 
         notes.append("numba is not installed: the event loop ran as plain Python (slow)")
     return AgentSimResult(
         pairs=pairs[PAIR_COLUMNS], days=days[["date", *PAIR_COLUMNS]], agents=agents,
+        intervals=intervals[INTERVAL_COLUMNS],
         attainment=float(o_mean[0]), attainment_lo=float(o_lo[0]), attainment_hi=float(o_hi[0]),
         replications=replications, seed=seed, routing=routing, late_items=late_items,
         judged_start=origin, judged_end=origin + pd.Timedelta(seconds=period),

@@ -18,7 +18,7 @@ PWEEK = 336
 def small_inputs(tmp_path_factory, sample_dir):
     """The sample's queues/markets/sites with six weeks of volume for two series."""
     folder = tmp_path_factory.mktemp("ops")
-    for name in ("queues", "markets", "sites", "certifications", "shifts", "settings"):
+    for name in ("queues", "markets", "sites", "teams", "certifications", "shifts", "settings"):
         shutil.copy(sample_dir / f"{name}.csv", folder / f"{name}.csv")
     volume = make_volume([("spam", "NA-EN"), ("abuse_harassment", "EMEA-DE")], weeks=6, seed=1)
     volume["timestamp"] = volume["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")

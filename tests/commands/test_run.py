@@ -31,11 +31,12 @@ def small_inputs(tmp_path_factory) -> Path:
     """The sample cut to two queues, one market, two sites and three weeks of history."""
     out = tmp_path_factory.mktemp("inputs")
     tables = {name: pd.read_csv(SAMPLE / f"{name}.csv", dtype=str, keep_default_na=False)
-              for name in ("queues", "markets", "sites", "certifications", "shifts", "settings", "hiring")}
+              for name in ("queues", "markets", "sites", "teams", "certifications", "shifts", "settings", "hiring")}
     tables["hiring"] = tables["hiring"][tables["hiring"]["site"].isin(SITES)]
     tables["queues"] = tables["queues"][tables["queues"]["queue"].isin(QUEUES)]
     tables["markets"] = tables["markets"][tables["markets"]["market"].isin(MARKETS)]
     tables["sites"] = tables["sites"][tables["sites"]["site"].isin(SITES)].assign(min_headcount="0")
+    tables["teams"] = tables["teams"][tables["teams"]["site"].isin(SITES)].assign(min_headcount="0")
     c = tables["certifications"]
     tables["certifications"] = c[c["site"].isin(SITES) & c["queue"].isin(QUEUES) & c["market"].isin(MARKETS)]
     tables["shifts"] = tables["shifts"][tables["shifts"]["site"].isin(SITES)]

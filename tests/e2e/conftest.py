@@ -61,6 +61,9 @@ def start_server(log: Path, port: int | None = None) -> tuple[subprocess.Popen, 
     return proc, f"http://127.0.0.1:{port}"
 
 
+COLD_START_TIMEOUT_MS = 600_000
+
+
 def stop_server(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -115,7 +118,9 @@ def warm_app(app_server, browser):
     page = context.new_page()
     started = time.monotonic()
     page.goto(app_server, timeout=PAGE_TIMEOUT_MS)
-    wait_for_app(page)
+    # a clean clone computes the sample's baseline here (forecast, plan with teams, the
+    # agent-level check): minutes on a loaded 2-core machine
+    wait_for_app(page, COLD_START_TIMEOUT_MS)
     context.close()
     return {"base_url": app_server, "cold_seconds": time.monotonic() - started}
 

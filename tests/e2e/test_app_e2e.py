@@ -125,7 +125,7 @@ def test_excel_plan_downloads_and_opens_with_the_plan_numbers(page, warm_app, tm
 
     page.goto(warm_app["base_url"])
     wait_for_app(page, timeout_ms=900_000)  # first open in a clean clone computes the baseline
-    page.get_by_text("Cost this week").first.wait_for(timeout=900_000)
+    page.get_by_text("Cost per week").first.wait_for(timeout=900_000)
     page.get_by_role("link", name="Export").click()  # in-app navigation keeps the session's plan
     wait_for_app(page)
     page.get_by_role("button", name="Build the workbook").click()

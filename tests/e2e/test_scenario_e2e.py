@@ -97,7 +97,7 @@ def test_one_lever_scenario_changes_the_kpis_and_is_saved(tab, server, screensho
     # the baseline plan is stored on disk the first time the Overview opens (instant afterwards)
     tab.goto(server["url"])
     wait_for_app(tab, timeout_ms=BASELINE_TIMEOUT_MS)
-    tab.get_by_text("Cost this week").first.wait_for(timeout=BASELINE_TIMEOUT_MS)
+    tab.get_by_text("Cost per week").first.wait_for(timeout=BASELINE_TIMEOUT_MS)
     tab.get_by_role("link", name="Scenarios").click()
     wait_for_app(tab, timeout_ms=RUN_TIMEOUT_MS)
     assert tab.locator('[data-testid="stException"]').count() == 0

@@ -23,16 +23,28 @@ def result():
     return tiny_result()
 
 
-def edit(data: bytes, sheet: str, edits: dict, delete=()) -> bytes:
-    """Set Headcount of rows keyed (site, shift, 'YYYY-MM-DD'); blank out rows in ``delete``."""
+def columns(ws) -> tuple[int, dict[str, int]]:
+    """(header row, {header name without zone or unit: 0-based column}) of a shift sheet."""
+    for row in ws.iter_rows(min_row=1):
+        if row[0].value == "Site":
+            return row[0].row, {str(c.value).split(" (")[0].split(" [")[0]: j for j, c in enumerate(row) if c.value}
+    raise AssertionError(f"no shift table in {ws.title}")
+
+
+def edit(data: bytes, sheet: str, edits: dict, delete=(), team=None) -> bytes:
+    """Set Headcount of rows keyed (site, shift, 'YYYY-MM-DD') (with ``team``: only that
+    team's rows); blank out rows in ``delete``."""
     book = openpyxl.load_workbook(io.BytesIO(data))
     ws = book[sheet]
+    header, col = columns(ws)
     done = set()
-    for row in ws.iter_rows(min_row=1):
-        if isinstance(row[2].value, dt.datetime):
-            key = (row[0].value, row[1].value, f"{row[2].value:%Y-%m-%d}")
+    for row in list(ws.iter_rows(min_row=header + 1)):
+        if isinstance(row[col["Local date"]].value, dt.datetime):
+            if team is not None and row[col["Team"]].value != team:
+                continue
+            key = (row[col["Site"]].value, row[col["Shift"]].value, f"{row[col['Local date']].value:%Y-%m-%d}")
             if key in edits:
-                row[8].value = edits[key]
+                row[col["Headcount"]].value = edits[key]
                 done.add(key)
             if key in delete:
                 ws.delete_rows(row[0].row)
@@ -63,7 +75,7 @@ def test_edited_headcounts_change_plan_cost_and_coverage(result):
     returned = edit(data, EVIL_VENDOR, {("DUB", "day", "2026-03-03"): dub - 2})
     trip = import_vendor_sheet(returned, result)
     assert trip.ok, trip.problems
-    assert trip.changes[["site", "shift", "delta"]].values.tolist() == [["DUB", "day", -2]]
+    assert trip.changes[["site", "team", "shift", "delta"]].values.tolist() == [["DUB", "DUB", "day", -2]]
     assert heads(trip.plan, "DUB", "day", "2026-03-03") == dub - 2
     # other vendors' rows are untouched
     assert heads(trip.plan, "KTM", "early", "2026-03-02") == heads(result.plan, "KTM", "early", "2026-03-02")
@@ -102,12 +114,13 @@ def test_bad_rows_are_listed_and_nothing_is_replanned(result):
     data = workbook_bytes(result, vendor="Vendor A")
     book = openpyxl.load_workbook(io.BytesIO(data))
     ws = book["Vendor A"]
-    rows = [r for r in ws.iter_rows(min_row=1) if isinstance(r[2].value, dt.datetime)]
-    rows[0][8].value = "abc"
-    rows[1][8].value = -1
-    rows[2][8].value = 2.5
-    rows[3][0].value = "DUB"
-    rows[4][1].value = "brunch"
+    _, col = columns(ws)
+    rows = [r for r in ws.iter_rows(min_row=1) if isinstance(r[col["Local date"]].value, dt.datetime)]
+    rows[0][col["Headcount"]].value = "abc"
+    rows[1][col["Headcount"]].value = -1
+    rows[2][col["Headcount"]].value = 2.5
+    rows[3][col["Site"]].value = "DUB"
+    rows[4][col["Shift"]].value = "brunch"
     out = io.BytesIO()
     book.save(out)
     trip = import_vendor_sheet(out.getvalue(), result)

@@ -90,7 +90,7 @@ def test_traversal_and_absolute_names_write_nothing(tmp_path, sample_op, who):
     assert _tree(tmp_path) == before
     assert sorted(p.name for p in SAMPLE.iterdir()) == sorted(
         ["actuals.csv.gz", "certifications.csv", "events.csv", "hiring.csv", "markets.csv", "queues.csv",
-         "settings.csv", "shifts.csv", "sites.csv", "volume.csv.gz"])
+         "settings.csv", "shifts.csv", "sites.csv", "teams.csv", "volume.csv.gz"])
 
 
 def test_upload_path_never_opens_a_file_for_writing(monkeypatch, sample_op):

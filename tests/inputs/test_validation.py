@@ -170,6 +170,10 @@ CSV_CASES = {
                      ["aht_seconds must be greater than 0"]),
     "bad setting": (set_cell("settings", 2, "value", "45"), ("settings.csv", 2, "value"),
                     ["interval_minutes", "must be 15, 30 or 60"]),
+    "sla_confidence of 1": (edit("settings", lambda l: l + ["sla_confidence,1"]), ("settings.csv", 4, "value"),
+                            ["sla_confidence", "less than 1"]),
+    "sla_confidence below one half": (edit("settings", lambda l: l + ["sla_confidence,0.3"]),
+                                      ("settings.csv", 4, "value"), ["sla_confidence", "0.5"]),
 }
 
 
@@ -370,3 +374,10 @@ def test_formula_cached_values_are_used(tmp_path):
     assert [p.message for p in report.warnings] == ["1 formula cells: their values as last calculated by Excel are used"]
     first = operation.volume[(operation.volume.queue == "spam") & (operation.volume.market == "NA-EN")].iloc[0]
     assert first["volume"] == 3.0
+
+
+def test_sla_confidence_defaults_to_95_percent():
+    from planning.domain import Settings
+
+    assert Settings().sla_confidence == 0.95
+    assert Settings(sla_confidence="0.99").sla_confidence == 0.99

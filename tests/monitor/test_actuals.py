@@ -27,7 +27,7 @@ from planning.monitor import cusum, runs
 from planning.monitor.intraday import CREDIBILITY_ITEMS, intraday
 from tests.conftest import SAMPLE
 
-SMALL_TABLES = ("queues", "markets", "sites", "certifications", "shifts", "settings", "events")
+SMALL_TABLES = ("queues", "markets", "sites", "teams", "certifications", "shifts", "settings", "events")
 
 
 @pytest.fixture(scope="module")
@@ -287,6 +287,35 @@ def test_an_ordinary_morning_leaves_the_plan_alone(small_op):
     assert_allclose(result.pair_gap["gap_agents"], 0.0, atol=1e-9)
 
 
+def test_replan_from_now_works_the_real_backlog_first(small_op):
+    """Re-plan at noon from a real backlog of 6,000 items (100 work-hours at AHT 60 s):
+    the open-mode plan starts from it, so it pays for those hours on top of the rest of
+    the day's forecast (at the 0.85 occupancy cap: >= 100 / 0.85 productive agent-hours
+    more than the same re-plan with no backlog), and the agent-level simulation judges
+    every item of the horizon, the waiting ones included."""
+    from planning.monitor import replan_from_now
+
+    start = pd.Timestamp("2026-01-12T00:00Z")
+    forecast = _flat_forecast(start, 48 * 2, 100.0)
+    now = start + pd.Timedelta(hours=12)
+    ts = pd.date_range(start, now, freq="30min", inclusive="left")
+
+    def actuals(backlog):
+        return pd.DataFrame({"timestamp": ts, "queue": "q", "market": "M", "site": "",
+                             "manual_incoming": 100.0, "backlog_items": [0.0] * (len(ts) - 1) + [backlog]})
+
+    empty, req0 = replan_from_now(small_op, forecast, actuals(0.0), now, time_limit=60)
+    full, req1 = replan_from_now(small_op, forecast, actuals(6000.0), now, time_limit=60)
+    assert full.ok and empty.ok and full.options.horizon_mode == "backlog"
+    assert req1["timestamp"].min() == now
+    assert_allclose(req1["workload_hours"].sum() - req0["workload_hours"].sum(), 100.0, rtol=1e-6)
+    productive = {p: (plan.coverage["planned"].sum() * 0.5) for p, plan in (("empty", empty), ("full", full))}
+    assert productive["full"] - productive["empty"] >= 100.0 / 0.85 - 1e-6
+    judged = {p: plan.simulation["items_judged"] for p, plan in (("empty", empty), ("full", full))}
+    assert judged["full"] - judged["empty"] == pytest.approx(6000, rel=0.05)  # the waiting items are judged
+    assert full.queues["simulated"].iloc[0] >= 0.9
+
+
 # ------------------------------------------------------------------ CLI
 def _run(argv):
     out, err = io.StringIO(), io.StringIO()
@@ -311,6 +340,21 @@ def test_cli_json_on_a_small_operation(tmp_path):
         assert {"start", "end", "queue", "market", "site", "kind", "size", "cause"} <= set(alert)
     code, out, _ = _run(["monitor", str(folder), "--forecast", str(tmp_path / "fc.csv")])
     assert code == 0 and "alert(s)" in out
+
+
+def test_cli_replan_from_the_real_backlog(tmp_path):
+    # HAND_ACTUALS: 10 items waiting at 10:00; re-plan from 10:30 over a day of forecast
+    folder = _small_folder(tmp_path / "in")
+    (folder / "actuals.csv").write_text(HAND_ACTUALS)
+    _flat_forecast("2026-01-12T10:00Z", 48, 60.0).to_csv(tmp_path / "fc.csv", index=False)
+    base = ["monitor", str(folder), "--forecast", str(tmp_path / "fc.csv"), "--now", "2026-01-12T10:30Z"]
+    code, out, err = _run([*base, "--replan", "--time-limit", "30", "--json"])
+    assert code == 0, err
+    replan = json.loads(out)["replan"]
+    assert replan["status"] in ("optimal", "feasible") and replan["horizon_mode"] == "backlog"
+    assert replan["pairs_judged"] == 1 and replan["cost"] > 0 and "re-plan: Round 1" in err
+    code, _, err = _run(["monitor", str(folder), "--forecast", str(tmp_path / "fc.csv"), "--replan"])
+    assert code == 2 and "--replan needs --now" in err
 
 
 def test_cli_exit_codes(tmp_path):

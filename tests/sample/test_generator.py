@@ -309,3 +309,29 @@ def test_sample_command_usage_and_bad_target(tmp_path, capsys):
     target.write_text("x")
     assert main(["sample", str(target)]) == 2  # usage: not a folder
     assert "not a folder" in capsys.readouterr().err
+
+
+# --- teams ------------------------------------------------------------------------
+
+def test_teams_cover_every_site_certification_and_fit_their_site(tables):
+    teams, cert, sites = tables["teams"], tables["certifications"], tables["sites"].set_index("site")
+    assert set(teams["site"]) == set(sites.index) and not teams.duplicated(["site", "team"]).any()
+    assert (cert["team"] != "").all()  # every certification names its team
+    known = set(zip(teams["site"], teams["team"]))
+    assert set(zip(cert["site"], cert["team"])) <= known
+    # a team for every certification of its site, and every team has work
+    assert set(zip(cert["site"], cert["team"])) == known
+    mins = teams.assign(m=teams["min_headcount"].astype(int)).groupby("site")["m"].sum()
+    assert (mins <= sites.loc[mins.index, "max_headcount"].astype(int)).all()
+
+
+def test_severe_teams_where_severe_work_is_certified(tables):
+    queues = tables["queues"].set_index("queue")
+    cert = tables["certifications"]
+    severe = cert[cert["queue"].map(queues["severe"]) == "true"]
+    # severe work goes to a SEV team only, at every site certified for it
+    assert set(severe["team"]) == {"SEV"}
+    assert set(severe["site"]) == set(tables["teams"].loc[tables["teams"]["team"] == "SEV", "site"])
+    # language teams per market: a team works one market, except the one cross-skilled team
+    markets = cert.groupby(["site", "team"])["market"].nunique()
+    assert list(markets[markets > 1].index) == [("DUB-B", "SEV"), ("KUL-B", "ENJA")]

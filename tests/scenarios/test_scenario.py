@@ -227,11 +227,12 @@ def test_page_compares_stored_results(page, tmp_path):
     store.save_result(a, BASE_KPIS, who=PLANNER)
     store.save_result(b, SURGE_KPIS, who=PLANNER)
     at = page.run()
+    at.toggle(key="scn_cmp_ref").set_value(False).run()  # the first scenario is the reference
     at.multiselect(key="scn_cmp").set_value([a, b]).run()
     at.button(key="scn_cmp_go").click().run()
     assert not at.exception and not at.error
     frames = [d.value for d in at.dataframe]
     deltas = next(f for f in frames if "Δ surge" in f.columns)
-    assert deltas.loc[deltas.metric == "cost", "Δ surge"].item() == 300.0
+    assert deltas.loc[deltas.KPI == "Cost", "Δ surge"].item() == "+300"  # formatted (these KPIs name no currency)
     changed = next(f for f in frames if "change" in f.columns)
     assert changed["change"].str.startswith("Surge").any()

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 
 from planning.access import Principal, Role
 from planning.scenarios import store as store_mod
@@ -84,7 +84,7 @@ def test_round_trip_keeps_every_field(db_url):
     back = store.get(sid, who=PLANNER)
     fields = set(Scenario.model_fields) - {"id", "created_at", "created_by", "vendor_scope"}
     assert back.model_dump(include=fields) == original.model_dump(include=fields)
-    assert back.id == sid and back.created_by == "pm@example.com" and back.parent_id == parent_id
+    assert back.id == sid and back.created_by == "pm@example.com: planner" and back.parent_id == parent_id
     assert back.created_at.tzinfo is not None
     assert abs((dt.datetime.now(dt.timezone.utc) - back.created_at).total_seconds()) < 120
     assert [lever.describe() for lever in back.levers] == [lever.describe() for lever in original.levers]
@@ -193,7 +193,7 @@ def test_migration_from_v1_keeps_every_scenario(db_url):
                               c=dt.datetime(2026, 1, 1 + i, tzinfo=dt.timezone.utc), l=lever_json, k=kpis))
     engine.dispose()
     store = Store(db_url)
-    assert store.version == 3
+    assert store.version == 4 and "plan_records" in inspect(engine).get_table_names()
     rows = sorted(store.list(who=PLANNER), key=lambda r: r["id"])
     assert [r["name"] for r in rows] == [name for name, _, _ in old]
     for row, (name, lever_json, kpis) in zip(rows, old):

@@ -108,7 +108,7 @@ def test_created_by_is_the_signed_in_person_not_the_server_user(db_url, monkeypa
     store, a, _ = _seed(db_url)
     copy = store.duplicate(a, who=Principal("zoe@example.com", Role.planner))
     assert _rows(db_url, f"SELECT created_by FROM scenarios WHERE id IN ({a}, {copy}) ORDER BY id") == \
-        [("pm@example.com",), ("zoe@example.com",)]
+        [("pm@example.com: planner",), ("zoe@example.com: planner",)]
     assert store.get(copy, who=PLANNER).parent_id == a
 
 
@@ -185,7 +185,7 @@ def test_version_2_store_is_upgraded_and_its_rows_are_unrestricted(tmp_path):
             conn.exec_driver_sql(sql)
     engine.dispose()
     store = Store(url)
-    assert store.version == 3
+    assert store.version == 4
     assert store.latest_result(1, who=PLANNER)["kpis"]["cost"] == 303703
     assert store.list(who=ASTER) == [] and store.latest_result(1, who=ASTER) is None
 

@@ -194,3 +194,19 @@ def test_routing_plan_follows_the_allocation():
     assert res.loc["a", "attainment"] == 1.0 and res.loc["b", "attainment"] == 0.0
     by_deadline = simulate_agents(op, Plan, vol, replications=1).pairs.set_index("queue")
     assert (by_deadline["attainment"] == 1.0).all()
+
+
+def test_threads_do_not_change_the_answer_and_intervals_add_up_to_the_pairs():
+    """Replications on two threads draw the same random numbers as one after the other;
+    the per-interval frame's items and met items add up to the pair's figures."""
+    op = operation([live()])
+    args = (op, shifts(14), volume(100, ["chat"]))
+    one = simulate_agents(*args, replications=3, seed=5, threads=1)
+    two = simulate_agents(*args, replications=3, seed=5, threads=2)
+    pd.testing.assert_frame_equal(one.pairs, two.pairs)
+    pd.testing.assert_frame_equal(one.intervals, two.intervals)
+    iv, row = one.intervals, one.pairs.iloc[0]
+    assert len(iv) == 48 and iv["timestamp"].min() == T0
+    assert np.isclose(iv["items_judged"].sum(), row.items_judged)
+    # pooled over replications vs the mean of each replication's share: close, not equal
+    assert abs(iv["met"].sum() / iv["items_judged"].sum() - one.attainment) < 0.005

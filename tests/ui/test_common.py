@@ -60,7 +60,7 @@ def test_zip_with_two_folders_holding_the_same_table_is_refused():
     (fmt.fmt_duration, (1800,), "30 min"),
     (fmt.fmt_duration, (9000,), "2.5 h"),
     (fmt.fmt_utc, (pd.Timestamp("2026-01-05T08:30Z"),), "2026-01-05 08:30 UTC"),
-    (fmt.fmt_local, (pd.Timestamp("2026-01-05T08:30Z"), "Asia/Kolkata"), "2026-01-05 14:00 Asia/Kolkata (UTC+05:30)"),
+    (fmt.fmt_local, (pd.Timestamp("2026-01-05T08:30Z"), "Asia/Kolkata"), "2026-01-05 14:00 IST (Asia/Kolkata, UTC+05:30)"),
     (fmt.fmt_number, (float("nan"),), "–"),
 ])
 def test_formatting(fn, value, expected):

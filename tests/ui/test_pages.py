@@ -358,7 +358,7 @@ def test_overview_opens_on_the_baseline_plan_with_its_figures():
     op, _ = load_operation(ROOT / "data" / "sample")
     kpis = pipeline.baseline(op, weeks=1).kpis  # read from the disk cache the page filled
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Cost this week"] == f"USD {kpis['cost']:,.0f}"
+    assert metrics["Cost per week"] == f"USD {kpis['cost']:,.0f}"  # a one-week baseline
     risky = sum(1 for a in kpis["attainment"]
                 if (a["simulated"] if a["simulated"] is not None else a["predicted"]) < a["target"] - 1e-9)
     assert metrics["Queue x market pairs at SLA risk"] == f"{risky} of {len(kpis['attainment'])}"

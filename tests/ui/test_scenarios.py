@@ -30,14 +30,17 @@ def page(tmp_path, monkeypatch):
 
     calls = []
 
+    from planning.scenarios import reference
+
     def fake_run(scenario, *, who, progress=None, operation=None):
         calls.append(scenario)
         progress("Planning shifts", 0.5)
-        return SimpleNamespace(kpis=RUN)
+        return SimpleNamespace(kpis=RUN if scenario.levers else BASE)  # no levers: the baseline
 
     monkeypatch.setenv("WFM_DB", str(tmp_path / "page.db"))
+    monkeypatch.setenv("WFM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(reference, "_MEMORY", {})
     monkeypatch.setattr(scenario_run, "run_scenario", fake_run)
-    monkeypatch.setattr("planning.pipeline.peek_baseline", lambda op, weeks=1: SimpleNamespace(kpis=BASE))
     page_module._store.clear()
     at = AppTest.from_string("from ui.scenarios import render\nrender()", default_timeout=120)
     at.calls = calls
@@ -63,9 +66,10 @@ def test_run_without_a_name_shows_kpis_against_the_baseline(page):
     at.button(key="scn_run").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     # the run got the lever and the time limit; an unnamed draft runs (only saving needs a name)
-    (ran,) = at.calls
+    ran, ref = at.calls  # the scenario, then its baseline on demand: same settings, no levers
     assert ran.levers[0].percent == 30 and ran.levers[0].queue == "spam"
     assert ran.settings.time_limit_seconds == 5.0
+    assert ref.levers == [] and ref.settings == ran.settings and ref.base == ran.base
     assert any("Result** (run took" in m.value for m in at.markdown)
     cost, hours, unmet = metric(at, "Cost"), metric(at, "Paid hours"), metric(at, "Unmet workload")
     assert cost.value == "USD 1,300" and cost.delta == "+USD 300 vs baseline USD 1,000"
@@ -104,12 +108,44 @@ def test_kpis_of_a_stale_run_are_not_saved(page, tmp_path):
     assert Store(tmp_path / "page.db").latest_result(1, who=PLANNER) is None
 
 
-def test_no_stored_baseline_says_what_to_do(page, monkeypatch):
-    monkeypatch.setattr("planning.pipeline.peek_baseline", lambda op, weeks=1: None)
+def test_baseline_is_computed_once_per_settings_and_heads_the_result(page):
     at = page.run()
+    add_volume_lever(at)
     at.button(key="scn_run").click().run()
-    assert not metric(at, "Cost").delta and metric(at, "Cost").value == "USD 1,300"
-    assert any("open **Overview** once" in c.value for c in at.caption)
+    add_volume_lever(at, 10)  # other levers, same settings: the kept baseline is reused
+    at.button(key="scn_run").click().run()
+    assert [len(s.levers) for s in at.calls] == [1, 0, 2]
+    at.number_input(key="scn_f_weeks").set_value(2).run()  # another horizon: another baseline
+    at.button(key="scn_run").click().run()
+    assert [len(s.levers) for s in at.calls] == [1, 0, 2, 2, 0]
+    assert at.calls[-1].settings.weeks == 2
+    # the headline: +USD 300 (+30.0%); the plan's gap (1.2% x 1,300 = 15.6) is below it (the stand-in
+    # KPIs carry no horizon: "a week")
+    text = " ".join(m.value for m in at.markdown)
+    assert "+USD 300 \\(\\+30\\.0%\\) a week" in text
+    assert "unmet workload \\+2\\.5 agent\\-h" in text
+
+
+def test_lever_outside_the_horizon_is_warned_before_the_run(page):
+    import datetime as dt
+
+    at = page.run()
+    at.selectbox(key="scn_kind").set_value("site_outage").run()
+    # dates default into the plan horizon (history ends 2026-11-16), not today
+    assert at.date_input(key="scn_lv_site_outage_start").value == dt.date(2026, 11, 16)
+    assert at.date_input(key="scn_lv_site_outage_end").value == dt.date(2026, 11, 23)
+    assert "end exclusive" in at.date_input(key="scn_lv_site_outage_end").label
+    at.selectbox(key="scn_lv_site_outage_site").set_value("AUS-C")
+    at.date_input(key="scn_lv_site_outage_start").set_value(dt.date(2026, 12, 3))
+    at.date_input(key="scn_lv_site_outage_end").set_value(dt.date(2026, 12, 6))
+    at.button(key="FormSubmitter:scn_form_site_outage-Add lever").click().run()
+    assert not at.exception and not at.error
+    warned = [w.value for w in at.warning]
+    assert any("AUS\\-C outage Dec 3–6 \\(end exclusive\\) is outside the plan horizon Nov 16–23\\: "
+               "it changes nothing" in w for w in warned), warned
+    assert at.calls == []  # warned before any run
+    at.number_input(key="scn_f_weeks").set_value(3).run()  # a longer horizon reaches it: no warning
+    assert not any("outside the plan horizon" in w.value for w in at.warning)
 
 
 def test_compare_runs_scenarios_that_were_never_run(page, tmp_path):

@@ -257,7 +257,9 @@ def render() -> None:
     with st.expander("KPI formulas"):
         from planning.monitor import KPI_FORMULAS
 
-        st.table(pd.DataFrame({"KPI": list(KPI_FORMULAS), "formula": list(KPI_FORMULAS.values())}))
+        currency = op.settings.currency  # the unit, not the placeholder
+        st.table(pd.DataFrame({"KPI": list(KPI_FORMULAS),
+                               "formula": [f.replace("[currency", f"[{currency}") for f in KPI_FORMULAS.values()]}))
 
     if forecast is not None:
         _intraday_view(op, forecast, actuals, result, allocation, loaded.digest, who.label, actuals_key, plan_key)

@@ -116,7 +116,14 @@ def test_one_lever_scenario_changes_the_kpis_and_is_saved(tab, server, screensho
 
     run_started = time.monotonic()
     tab.get_by_role("button", name="Run", exact=True).click()
-    tab.get_by_text("Result (run took").wait_for(timeout=RUN_TIMEOUT_MS)
+    try:
+        tab.get_by_text("Result (run took").wait_for(timeout=RUN_TIMEOUT_MS)
+    except Exception as exc:  # say what the page showed instead of the result
+        shots = ROOT / "tests" / "e2e" / "screenshots"
+        shots.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(shots / "scenario-run-timeout.png"), full_page=True)
+        raise AssertionError(f"no result after {RUN_TIMEOUT_MS / 1000:.0f} s; the page shows: "
+                             f"{tab.locator('body').inner_text()[-1500:]!r}") from exc
     wait_for_app(tab)
     run_seconds = time.monotonic() - run_started
     assert tab.locator('[data-testid="stException"]').count() == 0

@@ -286,13 +286,14 @@ def test_cli_json_and_workbook(tmp_path, capsys):
 def _page_script():
     from types import SimpleNamespace
 
+    from planning.access import Principal, Role
     from tests.capacity.test_plan import hiring_row, make_op
     from ui import capacity, common
 
     op = make_op(hiring=[hiring_row("S0", current_headcount=2, monthly_attrition=0.05)])
     saved = common.principal, common.require_operation, common.load_inputs
     try:  # patched for this script run only: the module is shared with other tests
-        common.principal = lambda: SimpleNamespace(label="test")
+        common.principal = lambda: Principal("test", Role.planner)
         common.require_operation = lambda who=None: op
         common.load_inputs = lambda: SimpleNamespace(label="synthetic", digest="capacity-test")
         capacity.render()

@@ -156,3 +156,26 @@ def test_the_sample_hired_by_site_plans_the_same_problem_as_without_teams(sample
                  "min_headcount", "exit_week"):
         np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
     assert got.supply == want.supply
+
+
+def test_cli_names_the_teams(tmp_path, capsys):
+    import json
+
+    from planning.cli import main
+    from tests.capacity.test_plan import _write_inputs
+
+    folder = tmp_path / "inputs"
+    op = team_op(current_headcount=1, monthly_attrition=0.05)
+    _write_inputs(folder, op)
+    pd.DataFrame([t.model_dump() for t in op.teams]).to_csv(folder / "teams.csv", index=False)
+    args = ["capacity", str(folder), "--months", "3", "--history-demand", "--time-limit", "10"]
+    assert main(args + ["--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert set(summary["hires_by_team"]) == {"S0/A", "S0/B"} and summary["check"] == []
+    assert summary["hires"]["S0"] == sum(summary["hires_by_team"].values()) > 0
+    assert summary["hires_by_team"]["S0/A"] > 0  # q0 is A's alone
+    assert main(args + ["--out", str(tmp_path / "plan.xlsx")]) == 0
+    import re
+
+    found = re.search(r"^  S0: (\d+) agents hired \(A team (\d+), B team (\d+)\)$", capsys.readouterr().out, re.M)
+    assert found and int(found[1]) == int(found[2]) + int(found[3])  # a second solve: same form

@@ -179,3 +179,44 @@ def test_cli_names_the_teams(tmp_path, capsys):
 
     found = re.search(r"^  S0: (\d+) agents hired \(A team (\d+), B team (\d+)\)$", capsys.readouterr().out, re.M)
     assert found and int(found[1]) == int(found[2]) + int(found[3])  # a second solve: same form
+
+
+def _team_page_script():
+    from types import SimpleNamespace
+
+    from planning.access import Principal, Role
+    from tests.capacity.test_teams import team_op
+    from ui import capacity, common
+
+    op = team_op(current_headcount=1, monthly_attrition=0.05)
+    saved = common.principal, common.require_operation, common.load_inputs
+    try:  # patched for this script run only: the module is shared with other tests
+        common.principal = lambda: Principal("test", Role.planner)
+        common.require_operation = lambda who=None: op
+        common.load_inputs = lambda: SimpleNamespace(label="synthetic", digest="capacity-teams-test")
+        capacity.render()
+    finally:
+        common.principal, common.require_operation, common.load_inputs = saved
+
+
+def test_page_shows_hires_and_headcount_by_team():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_team_page_script, default_timeout=120)
+    at.run()
+    at.radio(key="capacity_source").set_value("History, last year with trend (fast)")
+    at.slider(key="capacity_months").set_value(6)
+    at.toggle(key="capacity_run").set_value(True)
+    at.run()
+    assert not at.exception and not at.error
+    assert at.radio(key="capacity_hires_by").value == "Team"
+    team = next(d.value for d in at.dataframe if "headcount (agents)" in d.value.columns)
+    assert list(team.columns) == ["site", "team", "month (UTC)", "hires (agents)", "headcount (agents)",
+                                  "capacity (FTE)", "demand (FTE)", "short (FTE)"]
+    assert set(team["team"]) == {"A", "B"} and team["hires (agents)"].sum() > 0
+    classes = next(d.value for d in at.dataframe if "size (agents)" in d.value.columns)
+    assert set(classes["team"]) <= {"A", "B"} and "A" in set(classes["team"])
+    at.radio(key="capacity_hires_by").set_value("Site")
+    at.run()
+    assert not at.exception
+    assert not any("headcount (agents)" in d.value.columns for d in at.dataframe)

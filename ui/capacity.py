@@ -105,25 +105,70 @@ def _demand_chart(plan: CapacityPlan, by: str) -> alt.LayerChart:
     return (short + line).properties(height=320)
 
 
+def _has_teams(plan: CapacityPlan) -> bool:
+    """Whether some site is planned by team (its hiring rows name teams)."""
+    return bool(plan.hires_by_team)
+
+
+def _unit_column(frame: pd.DataFrame) -> pd.Series:
+    """'MNL-A JA team' for a team row, the site for a site row."""
+    return pd.Series([f"{s} {t} team" if t else s for s, t in zip(frame["site"], frame["team"])],
+                     index=frame.index, dtype=object)
+
+
 def _hiring_section(plan: CapacityPlan) -> None:
-    st.subheader("Hiring plan per site")
+    teams = _has_teams(plan)
+    st.subheader("Hiring plan per site and team" if teams else "Hiring plan per site")
+    by = "Site"
+    if teams:
+        by = st.radio("Hires by", ["Team", "Site"], horizontal=True, key="capacity_hires_by",
+                      help="Sites whose hiring rows name teams are planned team by team; the others as one unit.")
     hires = plan.weekly[plan.weekly["hires"] > 0].copy()
     if hires.empty:
         widgets.empty_state("No hires needed", "Current staff covers demand over the horizon, or hiring is frozen.")
+    else:
+        hires["month"] = hires["week_start"].dt.tz_localize(None).dt.to_period("M").dt.to_timestamp()
+        hires["unit"] = _unit_column(hires) if by == "Team" else hires["site"]
+        title = "Team (or site)" if by == "Team" else "Site"
+        chart = alt.Chart(hires).mark_bar().encode(
+            x=alt.X("yearmonth(month):T", title="Class start month (UTC)"),
+            y=alt.Y("sum(hires):Q", title="Hires (agents starting training)"),
+            color=alt.Color("unit:N", title=title),
+            tooltip=[alt.Tooltip("unit:N", title=title), alt.Tooltip("yearmonth(month):T", title="Month"),
+                     alt.Tooltip("sum(hires):Q", title="Hires (agents)")]).properties(height=260)
+        widgets.show_chart(chart, key="capacity_hires_chart")
+    if teams and by == "Team":
+        _team_table(plan)
+    if hires.empty:
         return
-    hires["month"] = hires["week_start"].dt.tz_localize(None).dt.to_period("M").dt.to_timestamp()
-    chart = alt.Chart(hires).mark_bar().encode(
-        x=alt.X("yearmonth(month):T", title="Class start month (UTC)"),
-        y=alt.Y("sum(hires):Q", title="Hires (agents starting training)"),
-        color=alt.Color("site:N", title="Site"),
-        tooltip=["site:N", alt.Tooltip("yearmonth(month):T", title="Month"),
-                 alt.Tooltip("sum(hires):Q", title="Hires (agents)")]).properties(height=260)
-    widgets.show_chart(chart, key="capacity_hires_chart")
     classes = plan.classes.copy()
+    if not teams:
+        classes = classes.drop(columns=["team"])
     for col in ("requisition_week", "class_start", "productive_from", "fully_productive_from"):
         classes[col] = classes[col].dt.strftime("%Y-%m-%d")
-    widgets.show_table(classes.rename(columns={"size": "size (agents)"}), key="capacity_classes",
-                      file_name="training_classes.csv")
+    widgets.show_table(classes.rename(columns={"size": "size (agents)", "requisition_week": "requisition week (UTC)",
+                                               "class_start": "class start (UTC)",
+                                               "productive_from": "productive from (UTC)",
+                                               "fully_productive_from": "fully productive from (UTC)"}),
+                       key="capacity_classes", file_name="training_classes.csv")
+
+
+def _team_table(plan: CapacityPlan) -> None:
+    """Headcount, capacity and hires per team (and per site-level unit) by month."""
+    from planning.capacity.plan import UNCERTIFIED
+
+    w = plan.weekly[plan.weekly["site"] != UNCERTIFIED].copy()
+    w["month"] = w["week_start"].dt.tz_localize(None).dt.to_period("M").dt.strftime("%Y-%m")
+    w["team"] = w["team"].replace("", "(whole site)")
+    table = w.groupby(["site", "team", "month"], as_index=False, sort=False).agg(
+        hires=("hires", "sum"), headcount=("headcount", "mean"), supply_fte=("supply_fte", "mean"),
+        demand_fte=("demand_fte", "mean"), short_fte=("short_fte", "mean"))
+    st.caption("By team and month: hires summed, headcount and FTE the month's weekly mean "
+               "(capacity counts trainees as 0 and nesting agents at their ramp-up productivity).")
+    widgets.show_table(table.round(1).rename(columns={
+        "month": "month (UTC)", "hires": "hires (agents)", "headcount": "headcount (agents)",
+        "supply_fte": "capacity (FTE)", "demand_fte": "demand (FTE)", "short_fte": "short (FTE)"}),
+        key="capacity_team_table", file_name="capacity_by_team.csv")
 
 
 def _cost_section(plan: CapacityPlan, currency: str) -> None:

@@ -1,4 +1,8 @@
-"""The hiring optimiser: a MIP over training classes per site per week (OR-Tools, SCIP).
+"""The hiring optimiser: a MIP over training classes per supply unit per week (OR-Tools, SCIP).
+
+A supply unit is a site, or a team of a site whose hiring rows are per team
+(``capacity.problem``); "site" below is the unit (a team unit's solver names read
+``[site=MNL-A,team=JA,...]``).
 
 Decisions
     hires[site, week]    integer, new agents whose class starts training that week
@@ -11,7 +15,9 @@ Constraints (named, grouped hard / soft)
     hard  class_size:   class_min * classes <= hires <= class_max * classes
     hard  hire_cap:     hires <= max_hires_per_week; none before freeze + lead time, none
                         from the site's exit week
-    hard  headcount_max: headcount <= contract max (or the current staff if already above)
+    hard  headcount_max: headcount <= contract max (or the current staff if already above);
+                        a team's own cap
+    hard  site_headcount_max: the teams of a site planned by team together <= the site's cap
     hard  site_hours:   sum_pair alloc <= productive FTE * paid hours * (1 - shrinkage)
     soft  demand:       sum_site alloc + short >= demand hours  (priority-weighted penalty)
     soft  headcount_min: headcount + below_min >= contract min  (paid at the salary rate)
@@ -136,22 +142,22 @@ def build(problem: CapacityProblem, *, hires_allowed: bool = True, integer: bool
     objective = solver.Objective()
     hires: dict = {}
     classes: dict = {}
-    for s, site in enumerate(problem.sites):
-        sup = problem.supply[s]
+    for s in range(S):
+        sup, unit = problem.supply[s], problem.unit_key(s)
         max_classes = sup.max_hires_per_week // sup.class_min
         if not hires_allowed or max_classes < 1:
             continue
         for w in class_weeks(problem, s):
-            h = var(0, sup.max_hires_per_week, f"hires[site={site},week={wk[w]}]")
-            k = var(0, max_classes, f"classes[site={site},week={wk[w]}]")
-            solver.Add(h >= sup.class_min * k, f"class_size_min[site={site},week={wk[w]}]")
-            solver.Add(h <= sup.class_max * k, f"class_size_max[site={site},week={wk[w]}]")
+            h = var(0, sup.max_hires_per_week, f"hires[{unit},week={wk[w]}]")
+            k = var(0, max_classes, f"classes[{unit},week={wk[w]}]")
+            solver.Add(h >= sup.class_min * k, f"class_size_min[{unit},week={wk[w]}]")
+            solver.Add(h <= sup.class_max * k, f"class_size_max[{unit},week={wk[w]}]")
             objective.SetCoefficient(h, problem.cost_per_hire(s))
             hires[s, w], classes[s, w] = h, k
     constant = float(sum(salary[s] * base_headcount(problem, s).sum() for s in range(S)))
 
     site_hours, below, hired_of = {}, {}, {}
-    for s, site in enumerate(problem.sites):
+    for s in range(S):
         sup = problem.supply[s]
         r = weekly_retention(sup.monthly_attrition)
         ramp = sup.training_weeks + sup.nesting_weeks
@@ -160,7 +166,7 @@ def build(problem: CapacityProblem, *, hires_allowed: bool = True, integer: bool
         prev_hired = prev_grad = None
         any_hires = any(ss == s for ss, _ in hires)
         for t in range(int(problem.exit_week[s])):
-            name = f"[site={site},week={wk[t]}]"
+            name = f"[{problem.unit_key(s)},week={wk[t]}]"
             hours = solver.Constraint(-inf, base[t] * hpf, "site_hours" + name)
             site_hours[s, t] = hours
             gap_min = max(0.0, problem.min_headcount[s] - base[t])
@@ -199,6 +205,7 @@ def build(problem: CapacityProblem, *, hires_allowed: bool = True, integer: bool
                 hc_min.SetCoefficient(b, 1.0)
                 hc_min.SetCoefficient(hired, 1.0)
             prev_hired, prev_grad = hired, grad
+    add_site_caps(problem, solver, hired_of, wk)
 
     groups = pair_groups(problem)
     demand, short, alloc = {}, {}, {}
@@ -218,7 +225,7 @@ def build(problem: CapacityProblem, *, hires_allowed: bool = True, integer: bool
             for t in range(int(problem.exit_week[s])):
                 if group_demand[gi, t] <= 0:
                     continue
-                a = solver.NumVar(0, inf, f"alloc[site={problem.sites[s]},group={gi},week={wk[t]}]")
+                a = solver.NumVar(0, inf, f"alloc[{problem.unit_key(s)},group={gi},week={wk[t]}]")
                 demand[gi, t].SetCoefficient(a, 1.0)
                 site_hours[s, t].SetCoefficient(a, 1.0)
                 alloc[s, gi, t] = a
@@ -228,6 +235,27 @@ def build(problem: CapacityProblem, *, hires_allowed: bool = True, integer: bool
     if cut_weeks != 0:
         add_room_cuts(problem, built, cut_weeks)
     return built
+
+
+def site_room(problem: CapacityProblem, site: str) -> np.ndarray:
+    """[T] seats above today's staff under the cap of a site planned by team: the site's
+    max_headcount minus its teams' staff by week (never below 0)."""
+    base = sum(base_headcount(problem, s) for s in problem.site_units()[site])
+    return np.maximum(0.0, problem.site_max_headcount[site] - base)
+
+
+def add_site_caps(problem: CapacityProblem, solver, hired_of: dict, wk: list[str]) -> None:
+    """hard site_headcount_max: the teams' people from classes fit in the room the site's cap
+    leaves above its teams' staff (each team's own cap is the bound on its ``hired``)."""
+    for site, members in problem.site_units().items():
+        room = site_room(problem, site)
+        for t in range(problem.T):
+            stocks = [hired_of[s, t] for s in members if (s, t) in hired_of]
+            if len(stocks) < 1:
+                continue
+            row = solver.Constraint(-solver.infinity(), float(room[t]), f"site_headcount_max[site={site},week={wk[t]}]")
+            for x in stocks:
+                row.SetCoefficient(x, 1.0)
 
 
 def room_inflow(problem: CapacityProblem, s: int) -> tuple[np.ndarray, float]:
@@ -260,7 +288,7 @@ def add_room_cuts(problem: CapacityProblem, built: "_Built", max_weeks: int | No
         room_t = max(0.0, float(problem.max_headcount[s] - base_headcount(problem, s)[t]))
         weekly = max(float(np.mean(d[max(0, t - 8):t + 1])), 1e-9)
         longest = int(min(t + 1, max_weeks or 10 ** 6, math.ceil(2 * sup.class_min / weekly)))
-        site, wk = problem.sites[s], problem.weeks[t].strftime("%Y-%m-%d")
+        unit, wk = problem.unit_key(s), problem.weeks[t].strftime("%Y-%m-%d")
         for j in range(1, longest + 1):
             c = np.array([r ** (i - 1) * d[t - i + 1] for i in range(1, j + 1)])
             # coefficient of classes[l], l = t-i'+1: sum of c_i for i >= i'
@@ -270,7 +298,7 @@ def add_room_cuts(problem: CapacityProblem, built: "_Built", max_weeks: int | No
             if not terms or c.sum() <= 1e-6:
                 continue
             row = solver.Constraint(-solver.infinity(), room_t - float(c.sum()),
-                                    f"room_cut[site={site},week={wk},weeks={j}]")
+                                    f"room_cut[{unit},week={wk},weeks={j}]")
             row.SetCoefficient(hired, 1.0)
             for k, coef in terms:
                 row.SetCoefficient(k, -coef)
@@ -282,9 +310,10 @@ def relax_and_fix(problem: CapacityProblem, window: int = 13, threshold: float =
                   cut_weeks: int | None = 0) -> tuple[np.ndarray, np.ndarray, list[float]] | None:
     """A whole-class plan from the LP relaxation, fixed window by window (a primal heuristic).
 
-    Solve the LP; in the next ``window`` weeks turn each site's fractional hires into whole
+    Solve the LP; in the next ``window`` weeks turn each unit's fractional hires into whole
     classes (a class starts once the running fractional sum reaches half a minimum class,
-    sized to it within the class limits, the weekly cap and the headcount room); fix them;
+    sized to it within the class limits, the weekly cap and the headcount room, its own and
+    its site's when the site is planned by team); fix them;
     re-solve so later weeks adapt; repeat.  Returns (hires, classes, values of all model
     variables) to warm-start the MIP, or None when an LP fails.
     """
@@ -294,6 +323,9 @@ def relax_and_fix(problem: CapacityProblem, window: int = 13, threshold: float =
     stock = np.zeros(S)
     rooms = [np.maximum(0.0, problem.max_headcount[s] - base_headcount(problem, s)) for s in range(S)]
     keep = [weekly_retention(sup.monthly_attrition) for sup in problem.supply]
+    site_of_unit = {s: site for site, members in problem.site_units().items() for s in members}
+    site_rooms = {site: site_room(problem, site) for site in problem.site_units()}
+    committed = np.zeros((S, T))  # people from fixed classes by week (for the site caps)
     for start in range(0, T, window):
         if m.solver.Solve() != pywraplp.Solver.OPTIMAL:
             return None
@@ -310,12 +342,17 @@ def relax_and_fix(problem: CapacityProblem, window: int = 13, threshold: float =
                 if carry >= threshold:
                     size = max(sup.class_min, math.ceil(carry - 1e-6))
                     size = int(min(size, sup.max_hires_per_week, math.floor(rooms[s][t] - stock[s] + 1e-9)))
+                    if s in site_of_unit:  # the site's cap bounds its teams together, every later week
+                        members = problem.site_units()[site_of_unit[s]]
+                        free = (site_rooms[site_of_unit[s]][t:] - committed[members, t:].sum(axis=0))
+                        size = max(0, int(min(size, math.floor(float(np.min(free / keep[s] ** np.arange(T - t))) + 1e-9))))
                 k = math.ceil(size / sup.class_max) if size > 0 else 0
                 if k and size < k * sup.class_min:
                     size, k = 0, 0
                 hires[s, t], classes[s, t] = size, k
                 carry -= size
                 stock[s] += size
+                committed[s, t:] += size * keep[s] ** np.arange(T - t)
                 m.hires[s, t].SetBounds(size, size)
                 m.classes[s, t].SetBounds(k, k)
     if m.solver.Solve() != pywraplp.Solver.OPTIMAL:

@@ -5,16 +5,17 @@
 solves the hiring MIP (``capacity_model``), checks the plan independently
 (``capacity_check``) and returns a ``CapacityPlan`` with tidy frames:
 
-weekly  ``week_start, site, vendor, demand_fte, supply_fte, hires, short_fte, headcount,
-        salary_cost, hiring_cost`` (the ``capacity weekly`` contract plus detail).  A site's
-        demand is the demand it serves plus its share of the pair's unmet demand (by
-        allocation, or equally among certified sites when none is served);
-        supply_fte is productivity-weighted headcount (trainees 0, nesting partial).
+weekly  ``week_start, site, team, vendor, demand_fte, supply_fte, hires, short_fte, headcount,
+        salary_cost, hiring_cost`` (the ``capacity weekly`` contract plus detail), one row per
+        supply unit and week: a team where the site's hiring rows are per team, else the
+        site (``team`` = "").  A unit's demand is the demand it serves plus its share of
+        the pair's unmet demand (by allocation, or equally among certified units when none
+        is served); supply_fte is productivity-weighted headcount (trainees 0, nesting partial).
 pairs   ``week_start, queue, market, volume, workload_hours, demand_hours, demand_fte,
         served_fte, short_fte``
 totals  one row per week: ``demand_fte, supply_fte, short_fte, headcount, hires`` and the
         same for the "hire nobody" view (``*_no_hire``)
-classes one row per training class: ``site, vendor, requisition_week, class_start,
+classes one row per training class: ``site, team, vendor, requisition_week, class_start,
         productive_from, fully_productive_from, size``
 
 Scenario levers reach the plan either through the Operation (levers applied beforehand)
@@ -78,8 +79,17 @@ class CapacityPlan:
 
     @property
     def hires_by_site(self) -> dict[str, int]:
+        """Hires per site (a site planned by team: the sum of its teams)."""
         got = self.weekly.groupby("site")["hires"].sum()
-        return {s: int(got.get(s, 0)) for s in self.problem.sites}
+        return {s: int(got.get(s, 0)) for s in dict.fromkeys(self.problem.sites)}
+
+    @property
+    def hires_by_team(self) -> dict[str, int]:
+        """Hires per team unit, keyed ``site/team`` (empty when every site is planned by site)."""
+        rows = self.weekly[self.weekly["team"] != ""]
+        got = rows.groupby(["site", "team"])["hires"].sum()
+        p = self.problem
+        return {p.units[s]: int(got.get((p.sites[s], p.team(s)), 0)) for s in range(len(p.sites)) if p.team(s)}
 
     def summary(self) -> dict:
         return {
@@ -88,6 +98,7 @@ class CapacityPlan:
             "gap_controllable": round(self.gap_controllable, 6), "solve_seconds": round(self.solve_seconds, 3),
             "weeks": self.problem.T, "weeks_short": self.weeks_short, "weeks_short_no_hire": self.weeks_short_no_hire,
             "cost_no_hire": round(self.no_hire_cost, 2), "hires": self.hires_by_site,
+            "hires_by_team": self.hires_by_team,
             "scheduling_efficiency": round(self.problem.efficiency, 4), "demand_source": self.demand_source,
             "check": self.check, "warnings": self.warnings,
         }
@@ -116,13 +127,13 @@ def _site_frame(problem: CapacityProblem, headcount, productive, alloc, short, h
     for s, site in enumerate(problem.sites):
         per = problem.hours_per_fte(s)
         rows.append(pd.DataFrame({
-            "week_start": problem.weeks, "site": site, "vendor": problem.vendors[s],
+            "week_start": problem.weeks, "site": site, "team": problem.team(s), "vendor": problem.vendors[s],
             "demand_fte": (served[s] + short_site[s]) / per, "supply_fte": productive[s],
             "hires": hires[s].astype(int), "short_fte": short_site[s] / per, "headcount": headcount[s],
             "salary_cost": salary[s], "hiring_cost": hiring[s]}))
     if orphan.any():
         rows.append(pd.DataFrame({
-            "week_start": problem.weeks, "site": UNCERTIFIED, "vendor": "", "demand_fte": orphan,
+            "week_start": problem.weeks, "site": UNCERTIFIED, "team": "", "vendor": "", "demand_fte": orphan,
             "supply_fte": 0.0, "hires": 0, "short_fte": orphan, "headcount": 0.0, "salary_cost": 0.0,
             "hiring_cost": 0.0}))
     return pd.concat(rows, ignore_index=True)
@@ -150,13 +161,13 @@ def _classes_frame(problem: CapacityProblem, result: ModelResult) -> pd.DataFram
             start = problem.weeks[t]
             for size in split_classes(int(result.hires[s, t]), int(result.classes[s, t]), sup.class_min, sup.class_max):
                 rows.append({
-                    "site": site, "vendor": problem.vendors[s],
+                    "site": site, "team": problem.team(s), "vendor": problem.vendors[s],
                     "requisition_week": start - pd.Timedelta(weeks=sup.recruiting_lead_weeks),
                     "class_start": start,
                     "productive_from": start + pd.Timedelta(weeks=sup.training_weeks),
                     "fully_productive_from": start + pd.Timedelta(weeks=sup.training_weeks + sup.nesting_weeks),
                     "size": size})
-    cols = ["site", "vendor", "requisition_week", "class_start", "productive_from", "fully_productive_from", "size"]
+    cols = ["site", "team", "vendor", "requisition_week", "class_start", "productive_from", "fully_productive_from", "size"]
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -173,7 +184,7 @@ def plan_from_problem(problem: CapacityProblem, *, time_limit_s: float = 30.0, g
     cost = float(salary.sum() + hiring.sum())
     penalty = float((problem.penalty_per_hour[:, None] * result.short).sum())
     check = check_plan(problem, result.hires, result.classes, reported_cost=cost,
-                       reported_objective=result.objective + result.constant)
+                       reported_objective=result.objective + result.constant, alloc=result.alloc)
     weekly = _site_frame(problem, result.headcount, result.productive_fte, result.alloc, result.short,
                          result.hires, salary, hiring)
     none: Evaluation = evaluate(problem, np.zeros((S, T), dtype=int))
@@ -278,7 +289,8 @@ def cost_by_vendor_quarter(plan: CapacityPlan) -> pd.DataFrame:
 
 
 def write_excel(plan: CapacityPlan, path: str | Path) -> Path:
-    """One workbook: Summary, Totals, By site, By pair, Classes, Cost by vendor (week starts UTC)."""
+    """One workbook: Summary, Totals, By site (one row per site or team and week), By pair,
+    Classes, Cost by vendor (week starts UTC)."""
     path = Path(path)
     summary = plan.summary()
     rows = [(k, v if not isinstance(v, (dict, list)) else "; ".join(

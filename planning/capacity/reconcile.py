@@ -15,9 +15,9 @@ difference per week is split into named parts that add up to it exactly:
 - anything else in the capacity cost (``cost / N - mean(S) - hiring / N``, normally 0).
 
 ``weeks_within_lead``: weeks at risk before the first week a requisition opened now can
-give productive agents (freeze + recruiting lead + training weeks, per site): hiring cannot
-reach them; the figures say what can (overtime, spare capacity at other certified sites and
-their vendors).
+give productive agents (freeze + recruiting lead + training weeks, per site or team): hiring
+cannot reach them; the figures say what can (overtime, spare capacity at other certified
+sites or teams and their vendors).
 """
 from __future__ import annotations
 
@@ -103,6 +103,11 @@ def weeks_within_lead(capacity) -> pd.DataFrame:
     problem = capacity.problem
     reach = [problem.freeze_weeks + s.recruiting_lead_weeks + s.training_weeks for s in problem.supply]
     first_reach = int(min(reach)) if reach else 0
+    team_of = getattr(problem, "team", lambda s: "")  # a problem from before teams: sites only
+    unit = [(site, team_of(s)) for s, site in enumerate(problem.sites)]  # the weekly frame's keys
+    index = {k: s for s, k in enumerate(unit)}
+    label = {k: f"{k[0]} {k[1]} team" if k[1] else k[0] for k in unit}
+    weekly = capacity.weekly if "team" in capacity.weekly else capacity.weekly.assign(team="")
     totals = capacity.totals.reset_index(drop=True)
     risky = totals[short_weeks(totals)]
     rows = []
@@ -110,22 +115,24 @@ def weeks_within_lead(capacity) -> pd.DataFrame:
         t = problem.weeks.get_loc(row["week_start"])
         if t >= first_reach:
             continue
-        week = capacity.weekly[capacity.weekly["week_start"] == row["week_start"]]
+        week = weekly[weekly["week_start"] == row["week_start"]]
         short_sites = week[week["short_fte"] > 1e-6]
         pairs = capacity.pairs[(capacity.pairs["week_start"] == row["week_start"]) & (capacity.pairs["short_fte"] > 1e-6)]
         short_idx = {problem.pairs.index((q, m)) for q, m in zip(pairs["queue"], pairs["market"])
                      if (q, m) in problem.pairs}
-        able = {problem.sites[s] for s, p in problem.certified if p in short_idx}
-        spare = week[week["site"].isin(able) & (week["supply_fte"] > week["demand_fte"] + 1e-6)]
+        able = {unit[s] for s, p in problem.certified if p in short_idx}
+        keys = list(zip(week["site"], week["team"]))
+        spare = week[[k in able for k in keys] & (week["supply_fte"] > week["demand_fte"] + 1e-6).to_numpy()]
         spare_fte = (spare["supply_fte"] - spare["demand_fte"])
-        hours = float(sum(f * problem.hours_per_fte(problem.sites.index(s))
-                          for s, f in zip(short_sites["site"], short_sites["short_fte"]) if s in problem.sites))
+        hours = float(sum(f * problem.hours_per_fte(index[k])
+                          for k, f in zip(zip(short_sites["site"], short_sites["team"]), short_sites["short_fte"])
+                          if k in index))
         heads = float(short_sites["headcount"].sum())
         rows.append({"week_start": row["week_start"], "short_fte": float(row["short_fte"]), "short_hours": hours,
                      "reach_week": problem.weeks[first_reach] if first_reach < problem.T else pd.NaT,
                      "overtime_hours_per_agent": hours / heads if heads > 0 else np.nan,
                      "spare_fte": float(spare_fte.sum()),
-                     "spare_sites": ", ".join(f"{s} ({v}) {f:.1f} FTE" for s, v, f in
-                                              zip(spare["site"], spare["vendor"], spare_fte))})
+                     "spare_sites": ", ".join(f"{label[k]} ({v}) {f:.1f} FTE" for k, v, f in
+                                              zip(zip(spare["site"], spare["team"]), spare["vendor"], spare_fte))})
     return pd.DataFrame(rows, columns=["week_start", "short_fte", "short_hours", "reach_week",
                                        "overtime_hours_per_agent", "spare_fte", "spare_sites"])

@@ -32,11 +32,13 @@ PAID_HOURS_PER_FTE_WEEK = 40.0
 
 
 class SiteSupply(BaseModel):
-    """Supply parameters of one site (one row of the ``hiring`` table)."""
+    """Supply parameters of one supply unit: a site, or a team of it (one row of the
+    ``hiring`` table; ``team`` None = the whole site)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     site: str
+    team: str | None = None
     current_headcount: float = Field(ge=0)
     monthly_attrition: float = Field(ge=0, lt=1)
     recruiting_lead_weeks: int = Field(ge=0)
@@ -52,9 +54,8 @@ class SiteSupply(BaseModel):
     @model_validator(mode="after")
     def _class_range(self) -> "SiteSupply":
         if self.class_min > self.class_max:
-            raise ValueError(
-                f"site {self.site}: class_min {self.class_min} is above class_max {self.class_max}"
-            )
+            unit = f"site {self.site}" + (f" team {self.team}" if self.team else "")
+            raise ValueError(f"{unit}: class_min {self.class_min} is above class_max {self.class_max}")
         return self
 
 
@@ -122,17 +123,29 @@ def first_class_week(s: SiteSupply, levers: SupplyLevers) -> int:
     return int(levers.freeze_weeks) + int(s.recruiting_lead_weeks)
 
 
-def supply_from_table(hiring: pd.DataFrame | None, sites: dict) -> tuple[dict[str, SiteSupply], list[str]]:
-    """SiteSupply per site from the ``hiring`` table; missing sites get ``DEFAULT_SUPPLY``.
+def _hiring_rows(hiring: pd.DataFrame | None) -> list[dict]:
+    """The hiring table's rows without blank cells (a blank ``team`` = the whole site)."""
+    if hiring is None or not len(hiring):
+        return []
+    rows = []
+    for row in hiring.to_dict("records"):
+        clean = {k: v for k, v in row.items() if v is not None and not pd.isna(v)}
+        if isinstance(clean.get("team"), str) and not clean["team"].strip():
+            clean.pop("team")
+        rows.append(clean)
+    return rows
 
-    Returns (supply by site, sites that used defaults).
+
+def supply_from_table(hiring: pd.DataFrame | None, sites: dict) -> tuple[dict[str, SiteSupply], list[str]]:
+    """SiteSupply per site from the site-level rows of the ``hiring`` table; missing sites
+    get ``DEFAULT_SUPPLY``.
+
+    Returns (supply by site, sites that used defaults).  ``supply_units`` is the same with teams.
     """
     found: dict[str, SiteSupply] = {}
-    if hiring is not None and len(hiring):
-        for row in hiring.to_dict("records"):
-            clean = {k: v for k, v in row.items() if v is not None and not (isinstance(v, float) and np.isnan(v))}
-            if str(clean.get("site")) in sites:
-                found[str(clean["site"])] = SiteSupply(**clean)
+    for clean in _hiring_rows(hiring):
+        if str(clean.get("site")) in sites and "team" not in clean:
+            found[str(clean["site"])] = SiteSupply(**clean)
     defaulted = []
     for name, site in sites.items():
         if name not in found:
@@ -141,8 +154,48 @@ def supply_from_table(hiring: pd.DataFrame | None, sites: dict) -> tuple[dict[st
     return dict(sorted(found.items())), sorted(defaulted)
 
 
+def supply_units(hiring: pd.DataFrame | None, sites: dict, teams: list | None = None
+                 ) -> tuple[dict[tuple[str, str], SiteSupply], list[str]]:
+    """SiteSupply per supply unit ``(site, team)``: "by team where hiring data exists, else
+    by site".
+
+    A site whose hiring rows name teams is planned as its teams (every team of the
+    ``teams`` table; a team without a row gets ``DEFAULT_SUPPLY`` with headcount = its
+    minimum); any other site is one unit ``(site, "")`` as before.  ``teams``: the
+    operation's ``Team`` objects.  Raises ValueError for what validation reports (a team
+    that is not one of its site's, a site with both a site-level row and team rows).
+    Returns (supply by unit in site then team order, units that used defaults as
+    ``site`` or ``site/team``).
+    """
+    rows = [r for r in _hiring_rows(hiring) if str(r.get("site")) in sites]
+    team_rows = {(str(r["site"]), str(r["team"])): r for r in rows if "team" in r}
+    teams_of: dict[str, list] = {}
+    for t in teams or []:
+        teams_of.setdefault(t.site, []).append(t)
+    for site, team in team_rows:
+        if team not in {t.team for t in teams_of.get(site, [])}:
+            raise ValueError(f"hiring: team {team} is not a team of site {site} in the teams table")
+        if any(str(r["site"]) == site and "team" not in r for r in rows):
+            raise ValueError(f"hiring: site {site} has both a site-level row and team rows; keep one kind")
+    by_team = {site for site, _ in team_rows}
+    site_rows = {name: site for name, site in sites.items() if name not in by_team}
+    site_supply, defaulted = supply_from_table(
+        pd.DataFrame([r for r in rows if "team" not in r]) if rows else None, site_rows)
+    found = {(name, ""): sup for name, sup in site_supply.items()}
+    for site in sorted(by_team):
+        for t in sorted(teams_of[site], key=lambda t: t.team):
+            row = team_rows.get((site, t.team))
+            if row is None:
+                defaulted.append(f"{site}/{t.team}")
+                found[site, t.team] = SiteSupply(site=site, team=t.team, current_headcount=t.min_headcount,
+                                                 **DEFAULT_SUPPLY)
+            else:
+                found[site, t.team] = SiteSupply(**row)
+    return dict(sorted(found.items())), sorted(defaulted)
+
+
 __all__ = [
     "SiteSupply", "SupplyLevers", "DEFAULT_SUPPLY", "PAID_HOURS_PER_FTE_WEEK", "WEEKS_PER_MONTH",
     "weekly_retention", "productivity_curve", "productivity_at", "apply_supply_levers",
-    "first_class_week", "supply_from_table", "replace",
+    "first_class_week", "supply_from_table", "supply_units", "replace",
 ]

@@ -15,8 +15,9 @@ def register(subparsers) -> None:
         help="long-range capacity and hiring plan (12-18 months by week)",
         description="Turn the long-range forecast into weekly demand FTE, project each site's "
         "supply (attrition, recruiting lead time, training, nesting) and choose training classes "
-        "per site per week at least cost (salary, hiring, training, priority-weighted shortfall). "
-        "Writes an Excel workbook; --json prints cost, gap, weeks_short and hires per site.",
+        "per site per week at least cost (salary, hiring, training, priority-weighted shortfall); "
+        "a site whose hiring rows name teams is planned by team. "
+        "Writes an Excel workbook; --json prints cost, gap, weeks_short and hires per site and per team.",
     )
     parser.add_argument("inputs", metavar="INPUTS", type=Path, help="folder, .zip or .xlsx")
     parser.add_argument("--months", type=float, default=18, metavar="N", help="horizon in months (1-24, default 18)")
@@ -51,6 +52,19 @@ def _site_exits(items: list[str], sites) -> dict | str:
         except (ValueError, TypeError):
             return f"--site-exit: '{when}' is not a date; write SITE=YYYY-MM-DD"
     return out
+
+
+def hire_lines(plan) -> list[str]:
+    """One line per site, naming its teams when the site is planned by team:
+    ``MNL-A: 40 agents hired (EN team 30, JA team 10)``."""
+    problem, by_team = plan.problem, plan.hires_by_team
+    lines = []
+    for site, n in plan.hires_by_site.items():
+        teams = [(problem.team(s), by_team[problem.units[s]]) for s, name in enumerate(problem.sites)
+                 if name == site and problem.team(s)]
+        detail = " (" + ", ".join(f"{team} team {k}" for team, k in teams) + ")" if teams else ""
+        lines.append(f"{site}: {n} agents hired{detail}")
+    return lines
 
 
 def run(args: argparse.Namespace) -> int:
@@ -105,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
               f"gap {s['gap']:.2%}, {s['solve_seconds']:.1f} s")
         print(f"cost {s['cost']:,.0f} {operation.settings.currency}; weeks short {s['weeks_short']} "
               f"(hire nobody: {s['weeks_short_no_hire']})")
-        for site, n in s["hires"].items():
-            print(f"  {site}: {n} hires")
+        for line in hire_lines(plan):
+            print(f"  {line}")
         print(f"wrote {args.out}")
     return EXIT_OK

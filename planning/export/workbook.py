@@ -238,20 +238,22 @@ def _hiring(wb, result, layout):
     weekly = getattr(cap, "weekly", None)
     if weekly is None:
         return
+    by_team = "team" in weekly and (weekly["team"].astype(str) != "").any()  # a site planned by team
+    team = [Col("team", "Team", "text", 10)] if by_team else []
     ws = _long_sheet(wb, layout, "Hiring plan", "Hiring plan: weekly FTE demand, supply and hires",
                      "FTE = full-time equivalents; supply is productivity-weighted (trainees 0, nesting partial).",
                      weekly, [Col("week_start", "Week start", "date", 12), Col("vendor", "Vendor", "text", 18),
-                              Col("site", "Site", "text", 10), Col("demand_fte", "Demand [FTE]", "num1", 12),
+                              Col("site", "Site", "text", 10), *team, Col("demand_fte", "Demand [FTE]", "num1", 12),
                               Col("supply_fte", "Supply [FTE]", "num1", 12), Col("hires", "Hires [people]", "int", 10),
                               Col("short_fte", "Short [FTE]", "num1", 10), Col("headcount", "Headcount", "num1", 11),
                               Col("salary_cost", "Salary cost", "money", 14),
                               Col("hiring_cost", "Hiring cost", "money", 14)])
     classes = getattr(cap, "classes", None)
     if classes is not None and len(classes):
-        col0 = 12
+        col0 = 12 + len(team)  # one empty column after the weekly block
         put(ws.cell(row=2, column=col0), "Training classes").font = NOTE_FONT
         layout.block(ws, 3, classes, [
-            Col("site", "Site", "text", 10), Col("vendor", "Vendor", "text", 16),
+            Col("site", "Site", "text", 10), *team, Col("vendor", "Vendor", "text", 16),
             Col("requisition_week", "Requisition week", "date", 13), Col("class_start", "Class start", "date", 12),
             Col("productive_from", "Productive from", "date", 13),
             Col("fully_productive_from", "Fully productive from", "date", 13),

@@ -34,7 +34,7 @@ from planning.inputs.sources import read_tables, read_upload
 OBJECT_TABLES = {"queues": Queue, "markets": Market, "sites": Site, "teams": Team, "certifications": Certification,
                  "shifts": ShiftTemplate, "events": Event}
 IDS = {"queues": ["queue"], "markets": ["market"], "sites": ["site"], "teams": ["site", "team"], "shifts": ["site", "shift"],
-       "hiring": ["site"], "settings": ["key"]}
+       "settings": ["key"]}  # hiring rows are per site or per team: team_checks.check_hiring_units
 
 
 # ----------------------------------------------------------------------------- assembly

@@ -114,9 +114,10 @@ TABLES: dict[str, Table] = {
             C("volume_multiplier", "float", False, "Expected volume vs normal (3 = triples)", "3"),
             C("notes", "str", False, "Free text", ""),
         )),
-        Table("hiring", False, "Per-site supply parameters for the long-range capacity plan.", (
+        Table("hiring", False, "Supply parameters for the long-range capacity plan: one row per site, or one row "
+              "per team of a site (then every row of that site names a team, and the plan hires by team).", (
             C("site", "str", True, "Site id (from sites)", "MNL-A"),
-            C("current_headcount", "int", True, "Agents employed now (fully productive)", "320"),
+            C("current_headcount", "int", True, "Agents employed now at the site (or team), fully productive", "320"),
             C("monthly_attrition", "share", True, "Share of agents leaving per month, 0-1", "0.04"),
             C("recruiting_lead_weeks", "int", True, "Weeks from requisition to start of training", "4"),
             C("training_weeks", "int", True, "Weeks of classroom training (not productive)", "3"),
@@ -127,6 +128,7 @@ TABLES: dict[str, Table] = {
             C("max_hires_per_week", "int", True, "Most new agents starting per week", "40"),
             C("hire_cost", "float", True, "One-off cost per hire (recruiting), currency", "1200"),
             C("training_cost_per_week", "float", True, "Cost per trainee per training week, currency", "300"),
+            C("team", "str", False, "Team of the site (from teams) these parameters are for; blank = the whole site", ""),
         )),
         Table("actuals", False, "What happened: per interval and queue x market (site blank), optionally per site.", (
             C("timestamp", "timestamp", True, "Interval start, ISO-8601 with offset or Z", "2026-11-16T08:30:00Z"),

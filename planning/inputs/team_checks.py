@@ -1,5 +1,5 @@
 """Checks on teams within sites (the optional ``teams`` table and the ``team`` columns of
-``certifications`` and ``shifts``), each problem with where it is and how to fix it.
+``certifications``, ``shifts`` and ``hiring``), each problem with where it is and how to fix it.
 
 The rules they protect are in :mod:`planning.teams`: a blank team means every team of
 the site; a named team must be one of the site's rows in ``teams``; the site's cap and
@@ -49,9 +49,11 @@ def check_teams(tables: dict[str, RawTable], objects: dict, report: ValidationRe
     """References to teams, teams nobody certified or gave a shift, and site totals the
     teams cannot meet (their minimums above the site's cap, their caps below its minimum)."""
     names = _team_names(tables)
-    for table in ("certifications", "shifts"):
+    for table in ("certifications", "shifts", "hiring"):
         if table in tables:
             _check_team_column(tables[table], names, report)
+    if "hiring" in tables:
+        check_hiring_units(tables["hiring"], names, report)
     teams = objects.get("teams") or []
     raw = tables.get("teams")
     if not teams or raw is None:
@@ -93,3 +95,51 @@ def check_teams(tables: dict[str, RawTable], objects: dict, report: ValidationRe
             report.add(raw.file, raw.sheet, row_of(site_id), "max_headcount",
                        f"the caps of site {excerpt(site_id)}'s teams add up to {cap}, below the site's "
                        f"min_headcount {site.min_headcount}; raise a team's max_headcount or lower the site's minimum")
+
+
+def _rows_text(rows: list[int]) -> str:
+    shown = ", ".join(map(str, rows[:5]))
+    return f"rows {shown}" + (f" and {len(rows) - 5} more" if len(rows) > 5 else "") if len(rows) > 1 else f"row {shown}"
+
+
+def check_hiring_units(raw: RawTable, names: dict[str, list[str]], report: ValidationReport) -> None:
+    """The ``hiring`` table is per site or per team (``planning.capacity.supply``): each site
+    or site / team once (one problem per repeated key), never a site-level row beside team
+    rows of the same site, and a warning for a team of a site hired by team that has no row.
+    Unknown teams are reported by ``_check_team_column``."""
+    if "site" not in raw.frame.columns:
+        return
+    sites = raw.frame["site"].str.strip().tolist()
+    teams = raw.frame["team"].str.strip().tolist() if "team" in raw.frame.columns else [""] * len(sites)
+    rows_of: dict[tuple[str, str], list[int]] = {}
+    for i, key in enumerate(zip(sites, teams)):
+        if key[0]:
+            rows_of.setdefault(key, []).append(int(raw.rows[i]))
+    for (site, team), rows in rows_of.items():
+        if len(rows) < 2:
+            continue
+        what = f"site {excerpt(site)} team {excerpt(team)}" if team else f"site {excerpt(site)}"
+        report.add(raw.file, raw.sheet, rows[1], "team" if team else "site",
+                   f"{what} has {len(rows)} hiring rows ({_rows_text(rows)}); keep one row per "
+                   f"{'team' if team else 'site'} (delete the copies or merge their values)")
+    by_site: dict[str, dict[str, list[int]]] = {}
+    for (site, team), rows in rows_of.items():
+        by_site.setdefault(site, {})[team] = rows
+    for site, per_team in by_site.items():
+        team_rows = {t: r for t, r in per_team.items() if t}
+        if not team_rows:
+            continue
+        if "" in per_team:
+            listed = sorted(r for rows in team_rows.values() for r in rows)
+            report.add(raw.file, raw.sheet, per_team[""][0], "team",
+                       f"site {excerpt(site)} has a site-level hiring row (team blank) and team rows "
+                       f"({_rows_text(listed)}: {excerpt(', '.join(team_rows), 200)}); the capacity plan hires "
+                       "either by site or by team: give this row a team, or delete it and keep the team rows")
+        known = names.get(site, [])
+        missing = [t for t in known if t not in team_rows]
+        if missing and any(t in known for t in team_rows):
+            first = min(r for rows in team_rows.values() for r in rows)
+            report.add(raw.file, raw.sheet, first, "team",
+                       f"site {excerpt(site)} is hired by team but team(s) {excerpt(', '.join(missing), 200)} have "
+                       "no hiring row: the capacity plan assumes their current headcount = their min_headcount "
+                       "and default supply parameters; add a hiring row for each", "warning")

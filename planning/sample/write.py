@@ -63,7 +63,10 @@ def _format(value, kind: str, column: str) -> str:
 
 
 def _table_text(table: str, rows: list[dict]) -> str:
-    columns = TABLES[table].columns
+    """The table as CSV text in schema column order.  An optional ``team`` column no row sets
+    is left out: the sample is hired by site, so its hiring.csv reads as before teams."""
+    columns = [c for c in TABLES[table].columns
+               if not (c.name == "team" and not c.required and not any(r.get("team") for r in rows))]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([c.name for c in columns])

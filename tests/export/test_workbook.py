@@ -230,6 +230,10 @@ def test_hiring_plan_sheet_when_a_capacity_plan_exists(result):
     sheet = read_block(wb["Hiring plan"], 3)
     assert sheet["Hires [people]"].tolist() == [3, 0]
     assert "Hiring plan" not in build_workbook(result).sheetnames
+    assert "Team" not in sheet.columns  # a plan by site only
+    by_team = SimpleNamespace(weekly=weekly.assign(team=["EN", "JA"]), classes=None)
+    sheet = read_block(build_workbook(SimpleNamespace(**{**vars(result), "capacity": by_team}))["Hiring plan"], 3)
+    assert sheet["Team"].tolist() == ["EN", "JA"] and sheet["Site"].tolist() == ["S1", "S1"]
 
 
 def test_plan_summary_is_json(result):

@@ -93,3 +93,68 @@ def test_teams_of_unknown_site_and_duplicates(tmp_path):
     assert op is None
     located = {(p.row, p.column) for p in _errors(report) if p.file == "teams.csv"}
     assert (4, "site") in located and (5, "team") in located
+
+
+# --- the hiring table per site or per team ----------------------------------------------
+
+HIRING = "site,team,current_headcount,monthly_attrition,recruiting_lead_weeks,training_weeks,nesting_weeks," \
+         "nesting_productivity,class_min,class_max,max_hires_per_week,hire_cost,training_cost_per_week"
+
+
+def _hiring(*rows: str) -> list[str]:
+    """hiring.csv lines: each row is 'site,team,headcount'; the other parameters are fixed."""
+    return [HIRING] + [f"{r},0.04,4,3,4,0.6,8,25,40,1200,300" for r in rows]
+
+
+def _load_hiring(tmp_path, *rows: str):
+    return load_operation(_write(tmp_path, teams=TEAMS, certifications=CERTS, shifts=SHIFTS, hiring=_hiring(*rows)))
+
+
+def test_hiring_by_team_loads(tmp_path):
+    op, report = _load_hiring(tmp_path, "DUB-A,,80", "MNL-B,JA,30", "MNL-B,EN,120")
+    assert report.valid, report.to_frame()
+    teams = op.hiring["team"].where(op.hiring["team"].notna(), "")  # blank = the whole site
+    assert list(zip(op.hiring["site"], teams, op.hiring["current_headcount"])) == [
+        ("DUB-A", "", 80), ("MNL-B", "JA", 30), ("MNL-B", "EN", 120)]
+
+
+def test_hiring_unknown_team_is_located_with_a_fix(tmp_path):
+    op, report = _load_hiring(tmp_path, "MNL-B,JP,30", "MNL-B,EN,120", "DUB-A,DE,80")
+    assert op is None
+    errors = {(p.file, p.row, p.column): p.message for p in _errors(report)}
+    assert "'JP' is not a team of site MNL-B" in errors[("hiring.csv", 2, "team")]
+    assert "its teams: JA, EN" in errors[("hiring.csv", 2, "team")]
+    assert "DUB-A has no teams in the teams table" in errors[("hiring.csv", 4, "team")]
+    assert len(errors) == 2
+
+
+def test_hiring_site_row_beside_team_rows_is_an_error(tmp_path):
+    op, report = _load_hiring(tmp_path, "MNL-B,JA,30", "MNL-B,,150", "MNL-B,EN,120")
+    assert op is None
+    [problem] = _errors(report)
+    assert (problem.file, problem.row, problem.column) == ("hiring.csv", 3, "team")
+    assert "site MNL-B has a site-level hiring row" in problem.message
+    assert "rows 2, 4: JA, EN" in problem.message and "give this row a team, or delete it" in problem.message
+
+
+def test_hiring_duplicates_are_reported_once(tmp_path):
+    op, report = _load_hiring(tmp_path, "MNL-B,JA,30", "MNL-B,EN,120", "MNL-B,JA,31", "MNL-B,JA,32")
+    assert op is None
+    [problem] = _errors(report)
+    assert (problem.row, problem.column) == (4, "team")
+    assert "site MNL-B team JA has 3 hiring rows (rows 2, 4, 5); keep one row per team" in problem.message
+    lines = ["site,current_headcount,monthly_attrition,recruiting_lead_weeks,training_weeks,nesting_weeks,"
+             "nesting_productivity,class_min,class_max,max_hires_per_week,hire_cost,training_cost_per_week"]
+    lines += ["DUB-A,80,0.04,4,3,4,0.6,8,25,40,1200,300"] * 3  # no team column: by site, as before
+    op, report = load_operation(_write(tmp_path, hiring=lines))
+    [problem] = _errors(report)
+    assert (problem.file, problem.row, problem.column) == ("hiring.csv", 3, "site")
+    assert "site DUB-A has 3 hiring rows (rows 2, 3, 4); keep one row per site" in problem.message
+
+
+def test_hiring_team_without_a_row_is_warned(tmp_path):
+    op, report = _load_hiring(tmp_path, "MNL-B,EN,120")
+    assert op is not None
+    [warning] = [p for p in report.problems if "hired by team" in p.message]
+    assert (warning.file, warning.row, warning.column, warning.severity) == ("hiring.csv", 2, "team", "warning")
+    assert "team(s) JA have no hiring row" in warning.message

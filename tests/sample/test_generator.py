@@ -71,7 +71,10 @@ def test_gzip_header_carries_no_time_and_no_name(tmp_path):
 
 def test_every_file_has_the_schema_columns_in_order(sample_dir, tables):
     for name, frame in tables.items():
-        assert list(frame.columns) == TABLES[name].column_names, name
+        expected = TABLES[name].column_names
+        if name == "hiring":  # hired by site: no team column (planning.sample.write)
+            expected = [c for c in expected if c != "team"]
+        assert list(frame.columns) == expected, name
     header = pd.read_csv(sample_dir / "volume.csv.gz", nrows=0)
     assert list(header.columns) == TABLES["volume"].column_names
 

@@ -187,9 +187,9 @@ def staffing_alerts(op: Operation, sites: pd.DataFrame, has_plan: bool) -> list[
                 continue
             start, end = t.index[i], t.index[j - 1] + step
             part = g[(g["timestamp"] >= start) & (g["timestamp"] < end)]
-            short = ((part["planned_agents"] / norm - part["staffed_agents"]) * hours).groupby(
+            short = ((part["planned_agents"] * norm - part["staffed_agents"]) * hours).groupby(
                 [part["queue"], part["market"]]).sum()
-            size = part["staffed_agents"].sum() / (part["planned_agents"].sum() / norm) - 1
+            size = part["staffed_agents"].sum() / (part["planned_agents"].sum() * norm) - 1
             breakdown = _breakdown("queue x market", short, "agent hours short")
             queue, market = _top_pair(breakdown)
             out.append({"start": start, "end": end, "queue": queue, "market": market, "site": site,

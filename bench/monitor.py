@@ -19,7 +19,7 @@ import pandas as pd  # noqa: E402
 
 from planning.sample import actuals as actualsgen  # noqa: E402
 from planning.inputs import load_operation
-from planning.monitor.actuals import load_actuals, run_monitor  # noqa: E402
+from planning.monitor import load_actuals, run_monitor  # noqa: E402
 from planning.monitor.intraday import intraday  # noqa: E402
 from planning.pipeline import base_forecast  # noqa: E402
 

@@ -2,8 +2,8 @@
 
 Three steps, each a pure function over tidy frames:
 
-1. :func:`load_actuals` reads and validates the ``actuals`` table (schema in
-   :mod:`planning.inputs.schema`) against an operation;
+1. :func:`planning.monitor.loading.load_actuals` reads and validates the ``actuals`` table
+   (schema in :mod:`planning.inputs.schema`) against an operation;
 2. :func:`facts` joins actuals with the forecast (and the plan allocation when there is
    one) into two interval frames: per queue x market and per site x queue x market;
 3. :func:`kpis` aggregates them by day or week and by total, queue, market, site or vendor
@@ -19,20 +19,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from planning.domain import Operation
-from planning.inputs import TABLES
-from planning.inputs import RawTable, ValidationReport
-from planning.inputs import check_references, check_unique, parse_column
-
-NUMBER_COLUMNS = ["total_incoming", "manual_incoming", "total_solved", "manual_solved", "aht_seconds",
-                  "backlog_items", "within_sla_share", "staffed_agents"]
-PAIR_REQUIRED = ["manual_incoming", "manual_solved"]  # a pair row without these says nothing
-SITE_REQUIRED = ["manual_solved"]
 REFERENCE_OCCUPANCY = 0.85  # forecast workload -> agents when there is no plan (a rostering assumption)
 
 KPI_FORMULAS = {
@@ -63,103 +54,6 @@ class ActualsError(ValueError):
     """The actuals cannot be read or used (message for a planner)."""
 
 
-# ------------------------------------------------------------------ loading
-def read_actuals_table(path, report: ValidationReport, limits=None) -> RawTable | None:
-    """The ``actuals`` CSV (or .csv.gz) as a RawTable, or None with problems in ``report``.
-
-    ``path``: a file, a folder holding ``actuals.csv(.gz)``, or an upload ``(name, bytes)``.
-    Every way in goes through :func:`planning.inputs.inflate_upload`: size, inflated size
-    and ratio capped (``limits``, default ``Limits()``), gzip told by the bytes.
-    """
-    from planning.inputs import Limits, excerpt, inflate_upload, read_csv_bytes
-
-    limits = limits or Limits()
-    if isinstance(path, tuple):
-        name, data = path
-        name = excerpt(Path(str(name).replace("\\", "/")).name or "actuals.csv")
-    else:
-        path = Path(path)
-        if path.is_dir():
-            options = [path / n for n in ("actuals.csv", "actuals.csv.gz") if (path / n).exists()]
-            if not options:
-                report.add("actuals.csv", None, None, None, f"no actuals.csv or actuals.csv.gz in {path.name}")
-                return None
-            path = options[0]
-        name = path.name
-        try:
-            if path.stat().st_size > limits.max_file_mb * 1024 * 1024:
-                report.add(name, None, None, None, f"is larger than {limits.max_file_mb:g} MB (the limit)")
-                return None
-            data = path.read_bytes()
-        except OSError as exc:
-            report.add(name, None, None, None, f"cannot be read ({exc.strerror or exc})")
-            return None
-    data = inflate_upload(name, data, limits, report)
-    if data is None:
-        return None
-    return read_csv_bytes(data, TABLES["actuals"], name, report, limits)
-
-
-def validate_actuals(raw: RawTable, op: Operation, report: ValidationReport) -> pd.DataFrame | None:
-    """Typed actuals (site '' on pair rows), or None when there are errors in ``report``."""
-    table = TABLES["actuals"]
-    out = {}
-    bad = np.zeros(len(raw.frame), dtype=bool)
-    for col in table.columns:
-        values, flagged = parse_column(raw, col, report)
-        out[col.name] = values
-        bad |= flagged
-    frame = pd.DataFrame({"timestamp": out["timestamp"]}, index=raw.frame.index)
-    for name in ("queue", "market", "site"):
-        frame[name] = pd.Series(out[name], index=raw.frame.index).fillna("").astype(str).str.strip()
-    for name in NUMBER_COLUMNS:
-        frame[name] = np.asarray(out[name], dtype=float)
-        negative = frame[name].to_numpy() < 0
-        raw.flag(report, name, negative, f"{name} must be at least 0")
-    for column, target, known in (("queue", "queues", op.queues), ("market", "markets", op.markets),
-                                  ("site", "sites", op.sites)):
-        values = frame[column].to_numpy(dtype=object)
-        check_references(raw, column, values, values != "", known, target, report)
-    check_unique(raw, ["timestamp", "queue", "market", "site"], report, "timestamp / queue / market / site")
-    pair = frame["site"].eq("").to_numpy()
-    for name in PAIR_REQUIRED:
-        raw.flag(report, name, pair & np.isnan(frame[name].to_numpy()) & ~bad,
-                 f"{name} is needed on queue x market rows (site blank)")
-    for name in SITE_REQUIRED:
-        raw.flag(report, name, ~pair & np.isnan(frame[name].to_numpy()) & ~bad,
-                 f"{name} is needed on site rows")
-    if not pair.any():
-        report.add(raw.file, None, None, "site", "no queue x market rows (site blank): the monitor needs "
-                   "the incoming and solved items per queue x market")
-    if not report.valid:
-        return None
-    return frame.reset_index(drop=True)
-
-
-def load_actuals(path: str | Path, op: Operation, limits=None) -> tuple[pd.DataFrame | None, ValidationReport]:
-    """Read and validate actuals (a CSV/.csv.gz file or a folder holding one)."""
-    report = ValidationReport()
-    raw = read_actuals_table(path, report, limits)
-    return (validate_actuals(raw, op, report) if raw is not None else None), report
-
-
-def load_actuals_upload(name: str, data: bytes, op: Operation, principal,
-                        limits=None) -> tuple[pd.DataFrame | None, ValidationReport]:
-    """Uploaded actuals, read from memory (the name never becomes a path).
-
-    ``principal`` must be allowed to "upload" (``planning.access.require`` raises
-    ``Forbidden``); ``limits`` default to ``Limits.for_upload(op.settings.max_upload_mb)``.
-    """
-    from planning.access import require
-    from planning.inputs import Limits
-
-    require(principal, "upload")
-    limits = limits or Limits.for_upload(op.settings.max_upload_mb)
-    report = ValidationReport()
-    raw = read_actuals_table((name, data), report, limits)
-    return (validate_actuals(raw, op, report) if raw is not None else None), report
-
-
 # ------------------------------------------------------------------ facts
 def _plan_aht(op: Operation, forecast: pd.DataFrame | None) -> pd.Series:
     return pd.Series({k: float(q.aht_seconds) for k, q in op.queues.items()})
@@ -167,7 +61,7 @@ def _plan_aht(op: Operation, forecast: pd.DataFrame | None) -> pd.Series:
 
 def pair_facts(op: Operation, actuals: pd.DataFrame, forecast: pd.DataFrame | None) -> pd.DataFrame:
     """Per interval x queue x market: actuals, forecast and bands, planned AHT, SLA target."""
-    pairs = actuals[actuals["site"] == ""].drop(columns=["site"]).copy()
+    pairs = actuals[actuals["site"] == ""].drop(columns=["site", "team"], errors="ignore").copy()
     keys = ["timestamp", "queue", "market"]
     if forecast is not None and len(forecast):
         cols = [c for c in ("forecast", "lo_80", "hi_80", "lo_95", "hi_95", "aht_seconds") if c in forecast]

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from planning.domain import Operation
+from planning.teams import unit_id
 REFERENCE_OCCUPANCY = 0.85  # forecast workload -> agents when there is no plan (a rostering assumption)
 
 KPI_FORMULAS = {
@@ -94,31 +95,33 @@ def reference_agents(op: Operation, pairs: pd.DataFrame) -> pd.Series:
 
 def site_facts(op: Operation, actuals: pd.DataFrame, pairs: pd.DataFrame,
                allocation: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per interval x site x queue x market: solved, AHT, staffed and planned agents, cost.
+    """Per interval x site (x team) x queue x market: solved, AHT, staffed and planned
+    agents, cost.  ``team`` is '' on whole-site rows.
 
-    planned_agents: the plan allocation's ``agents`` when a plan is given; otherwise each
-    site's median share of the pair's staffed agents times :func:`reference_agents`.
+    planned_agents: the plan allocation's ``agents`` when a plan is given (a team row: its
+    team's rows of the allocation; a whole-site row: all of the site's); otherwise the
+    row's median share of the pair's staffed agents (the site's, or the team's, usual
+    share) times :func:`reference_agents`.
     """
     keys = ["timestamp", "queue", "market"]
     sites = actuals[actuals["site"] != ""].copy()
+    sites["team"] = sites["team"].fillna("").astype(str) if "team" in sites else ""
     if sites.empty:
-        return pd.DataFrame(columns=keys + ["site", "vendor", "manual_solved", "aht_seconds", "staffed_agents",
-                                            "planned_agents", "aht_plan_seconds", "handled_seconds", "cost"])
+        return pd.DataFrame(columns=keys + ["site", "team", "vendor", "manual_solved", "aht_seconds",
+                                            "staffed_agents", "planned_agents", "aht_plan_seconds",
+                                            "handled_seconds", "cost"])
     plan_aht = pairs[keys + ["aht_plan_seconds"]]
     sites = sites.merge(plan_aht, on=keys, how="left")
     sites["aht_plan_seconds"] = sites["aht_plan_seconds"].fillna(sites["queue"].map(_plan_aht(op, None)))
     sites["aht_seconds"] = sites["aht_seconds"].fillna(sites["aht_plan_seconds"])
     sites["handled_seconds"] = sites["manual_solved"] * sites["aht_seconds"]
     if allocation is not None and len(allocation):
-        alloc = allocation.groupby(["timestamp", "site", "queue", "market"], as_index=False)["agents"].sum()
-        sites = sites.merge(alloc.rename(columns={"agents": "planned_agents"}),
-                            on=["timestamp", "site", "queue", "market"], how="left")
-        sites["planned_agents"] = sites["planned_agents"].fillna(0.0)
+        sites["planned_agents"] = _planned_from_allocation(sites, allocation)
     else:
         ref = pairs[keys].assign(reference=reference_agents(op, pairs).to_numpy())
         total = sites.groupby(keys)["staffed_agents"].transform("sum")
         share = (sites["staffed_agents"] / total.where(total > 0)).groupby(
-            [sites["site"], sites["queue"], sites["market"]]).transform("median")
+            [sites["site"], sites["team"], sites["queue"], sites["market"]]).transform("median")
         sites = sites.merge(ref, on=keys, how="left")
         sites["planned_agents"] = share.to_numpy() * sites["reference"].to_numpy()
         sites = sites.drop(columns=["reference"])
@@ -127,25 +130,51 @@ def site_facts(op: Operation, actuals: pd.DataFrame, pairs: pd.DataFrame,
     return sites.reset_index(drop=True)
 
 
+def _planned_from_allocation(sites: pd.DataFrame, allocation: pd.DataFrame) -> np.ndarray:
+    """Planned agents per site-fact row: whole-site rows get the site's allocation (all its
+    teams), team rows their team's (0 where the plan gave that team nothing).  A team row
+    of a site the plan did not plan by team (no ``team`` column, or only the site's
+    implicit team, as plans made before the teams table) has no plan to compare with: NaN."""
+    on = ["timestamp", "site", "queue", "market"]
+    by_site = allocation.groupby(on)["agents"].sum().rename("by_site")
+    out = sites[on + ["team"]].merge(by_site, left_on=on, right_index=True, how="left")
+    planned = out["by_site"].fillna(0.0).to_numpy()
+    team_rows = sites["team"].ne("").to_numpy()
+    if not team_rows.any():
+        return planned
+    if "team" not in allocation:
+        return np.where(team_rows, np.nan, planned)
+    alloc = allocation.assign(team=allocation["team"].astype(str))
+    by_team = alloc.groupby(on + ["team"])["agents"].sum().rename("by_team")
+    team = out.merge(by_team, left_on=on + ["team"], right_index=True, how="left")["by_team"].fillna(0.0)
+    planned_by_team = sites["site"].isin(set(alloc.loc[alloc["team"] != alloc["site"], "site"]))
+    team = team.where(planned_by_team.to_numpy(), np.nan)
+    return np.where(team_rows, team.to_numpy(), planned)
+
+
 def _cost(op: Operation, sites: pd.DataFrame) -> np.ndarray:
-    """Paid cost of the staffed agents: productive hours / (1 - shrinkage) x hourly cost,
-    with the site's night premium for intervals starting in its local night."""
+    """Paid cost of the staffed agents: productive hours / (1 - shrinkage) x hourly cost
+    (a team row: the team's, which default to the site's), with the site's night premium
+    for intervals starting in its local night."""
     hours = op.settings.interval_minutes / 60.0
+    teams = {(t.site, t.team): t for t in op.teams}
     cost = np.zeros(len(sites))
-    for site, rows in sites.groupby("site"):
-        s = op.sites[site]
+    for (site, team), rows in sites.groupby(["site", "team"]):
+        s, t = op.sites[site], teams.get((site, team))
+        hourly = s.hourly_cost if t is None or t.hourly_cost is None else t.hourly_cost
+        shrinkage = s.shrinkage if t is None or t.shrinkage is None else t.shrinkage
         local = rows["timestamp"].dt.tz_convert(s.timezone)
         minute = (local.dt.hour * 60 + local.dt.minute).to_numpy()
         start, end = s.night_start.hour * 60 + s.night_start.minute, s.night_end.hour * 60 + s.night_end.minute
         night = (minute >= start) | (minute < end) if start > end else (minute >= start) & (minute < end)
-        rate = s.hourly_cost * (1 + np.where(night, s.night_premium, 0.0))
-        paid = rows["staffed_agents"].fillna(0.0).to_numpy() * hours / (1 - s.shrinkage)
+        rate = hourly * (1 + np.where(night, s.night_premium, 0.0))
+        paid = rows["staffed_agents"].fillna(0.0).to_numpy() * hours / (1 - shrinkage)
         cost[rows.index.to_numpy()] = paid * rate
     return cost
 
 
 # ------------------------------------------------------------------ KPIs
-LEVELS = ("total", "queue", "market", "site", "vendor")
+LEVELS = ("total", "queue", "market", "site", "team", "vendor")
 
 
 def _period(ts: pd.Series, period: str) -> pd.Series:
@@ -162,7 +191,9 @@ def kpis(op: Operation, pairs: pd.DataFrame, sites: pd.DataFrame, period: str = 
     """KPI rows: ``period, period_start, level, key`` + the columns of :data:`KPI_FORMULAS`.
 
     Volume, backlog and SLA KPIs exist for total/queue/market; AHT, staffing, occupancy
-    and cost for every level (from site rows when the actuals have them).
+    and cost for every level (from site rows when the actuals have them).  The team level
+    covers the team rows only, keyed by the planning unit id ``<site>/<team>``
+    (``planning.teams.unit_id``); it is left out when no site reports by team.
     """
     hours = op.settings.interval_minutes / 60.0
     p = pairs.assign(period_start=_period(pairs["timestamp"], period), total="all")
@@ -170,8 +201,11 @@ def kpis(op: Operation, pairs: pd.DataFrame, sites: pd.DataFrame, period: str = 
     p["weighted_sla"] = p["within_sla_share"] * p["manual_solved"]
     p["weighted_target"] = p["sla_target"] * p["manual_solved"]
     has_sites = len(sites) > 0
+    has_teams = has_sites and "team" in sites and bool(sites["team"].ne("").any())
     if has_sites:
         s = sites.assign(period_start=_period(sites["timestamp"], period), total="all")
+        if has_teams:
+            s["unit"] = [unit_id(site, team) if team else "" for site, team in zip(s["site"], s["team"])]
     else:  # AHT from the pair rows; no staffing by site
         s = p.assign(site="", vendor="", handled_seconds=p["manual_solved"] * p["aht_seconds"],
                      planned_agents=np.nan, cost=np.nan)
@@ -180,10 +214,10 @@ def kpis(op: Operation, pairs: pd.DataFrame, sites: pd.DataFrame, period: str = 
     s["planned_hours"] = s["planned_agents"] * hours
     rows = []
     for level in levels:
-        key = "total" if level == "total" else level
-        if level in ("site", "vendor") and not has_sites:
+        key = {"total": "total", "team": "unit"}.get(level, level)
+        if (level in ("site", "vendor") and not has_sites) or (level == "team" and not has_teams):
             continue
-        g = s.groupby(["period_start", key])
+        g = (s[s["unit"] != ""] if level == "team" else s).groupby(["period_start", key])
         site_part = pd.DataFrame({
             "manual_solved_sites": g["manual_solved"].sum(), "handled_seconds": g["handled_seconds"].sum(),
             "plan_seconds": g["plan_seconds"].sum(), "staffed_agent_hours": g["staffed_hours"].sum(min_count=1),

@@ -31,7 +31,7 @@ def found(alerts: pd.DataFrame) -> int:
     n = 0
     for p in actualsgen.PLANTED:
         hit = alerts[(alerts["kind"] == p.kind) & (alerts["start"] < p.end) & (alerts["end"] > p.start)]
-        for field in ("queue", "market", "site"):
+        for field in ("queue", "market", "site", "team"):
             if getattr(p, field) != "*":
                 hit = hit[hit[field] == getattr(p, field)]
         n += bool(len(hit))

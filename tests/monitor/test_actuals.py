@@ -67,7 +67,7 @@ def test_generator_writes_the_committed_file_byte_for_byte(tmp_path):
 def _matches(alert, planted) -> bool:
     overlap = alert.start < planted.end and alert.end > planted.start
     same = all(getattr(planted, f) == "*" or getattr(alert, f) == getattr(planted, f)
-               for f in ("queue", "market", "site"))
+               for f in ("queue", "market", "site", "team"))
     return overlap and same and alert.kind == planted.kind
 
 
@@ -82,6 +82,10 @@ def test_every_planted_problem_is_found_with_place_and_kind(planted_result):
     assert staffing.vendor == "Cobalt Services" and staffing.size < -0.4
     aht = next(a for a in alerts if _matches(a, actualsgen.PLANTED[1]))
     assert 0.10 < aht.size < 0.35  # the ramp averages +17.5% over its days
+    # Manila reports its Japanese work by team: the planted 40% short shows as that team's alert.
+    team = next(a for a in alerts if _matches(a, actualsgen.PLANTED[3]))
+    assert team.message.startswith("MNL-A JA team (") and -0.5 < team.size < -0.3
+    assert not any(a.kind == "staffing" and a.site == "MNL-A" and a.team == "*" for a in alerts)
 
 
 def test_alerts_carry_root_causes(planted_result):
@@ -108,7 +112,8 @@ def test_clean_copy_raises_no_alert(sample_op, oracle):
 
 def test_sample_monitor_kpis_cover_every_level(planted_result):
     k = planted_result.kpis
-    assert set(k["level"]) == {"total", "queue", "market", "site", "vendor"}
+    assert set(k["level"]) == {"total", "queue", "market", "site", "team", "vendor"}
+    assert set(k.loc[k["level"] == "team", "key"]) == {"MNL-A/JA"}
     assert set(k["period"]) == {"day", "week"}
     total = k[(k["period"] == "week") & (k["level"] == "total")].iloc[0]
     assert 0.6 < total["automation_rate"] < 0.9 and 0.5 < total["occupancy"] < 1.0

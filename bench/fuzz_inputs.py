@@ -396,7 +396,7 @@ def run_case(case: Case, where: Path) -> str:
 
 # ----------------------------------------------------------------------------- monitor / round trip
 MiB = 1024 * 1024
-ACTUALS_HEADER = ("timestamp,queue,market,site,total_incoming,manual_incoming,total_solved,manual_solved,"
+ACTUALS_HEADER = ("timestamp,queue,market,site,team,total_incoming,manual_incoming,total_solved,manual_solved,"
                   "aht_seconds,backlog_items,within_sla_share,staffed_agents")
 
 
@@ -438,7 +438,7 @@ def monitor_variant(text: str, rng: random.Random) -> tuple[str, bytes, str, str
         rows[i][k] = rng.choice(pool)
         return "a.csv", join(header, rows).encode(), BROKEN, "garbage cell"
     if choice == 9:
-        k = rng.choice([1, 2, 5, 7])
+        k = header.index(rng.choice(["queue", "market", "manual_incoming", "manual_solved"]))  # needed columns
         header = header[:k] + [header[k] + "_x"] + header[k + 1:]
         return "a.csv", join(header, rows).encode(), BROKEN, "renamed column"
     if choice == 10:

@@ -19,7 +19,7 @@ import pandas as pd  # noqa: E402
 
 from planning.sample import actuals as actualsgen  # noqa: E402
 from planning.inputs import load_operation
-from planning.monitor.actuals import load_actuals, run_monitor  # noqa: E402
+from planning.monitor import load_actuals, run_monitor  # noqa: E402
 from planning.monitor.intraday import intraday  # noqa: E402
 from planning.pipeline import base_forecast  # noqa: E402
 
@@ -31,7 +31,7 @@ def found(alerts: pd.DataFrame) -> int:
     n = 0
     for p in actualsgen.PLANTED:
         hit = alerts[(alerts["kind"] == p.kind) & (alerts["start"] < p.end) & (alerts["end"] > p.start)]
-        for field in ("queue", "market", "site"):
+        for field in ("queue", "market", "site", "team"):
             if getattr(p, field) != "*":
                 hit = hit[hit[field] == getattr(p, field)]
         n += bool(len(hit))

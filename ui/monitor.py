@@ -18,7 +18,8 @@ from ui import format as fmt
 PAGE = {"title": "Monitor", "icon": ":material/monitor_heart:", "section": "Planning", "order": 60}
 
 ACTUALS_UPLOAD_KEY = "monitor_actuals_upload"
-LEVEL_LABELS = {"total": "Total", "queue": "Queue", "market": "Market", "site": "Site", "vendor": "Vendor"}
+LEVEL_LABELS = {"total": "Total", "queue": "Queue", "market": "Market", "site": "Site", "team": "Team",
+                "vendor": "Vendor"}
 
 
 @st.cache_data(show_spinner="Reading the actuals…", max_entries=4)
@@ -225,7 +226,7 @@ def render() -> None:
     if alerts.empty:
         st.success("No alerts: volume within the forecast bands, AHT, staffing and backlog as expected.")
     else:
-        shown = alerts[["id", "kind", "start", "end", "queue", "market", "site", "vendor", "cause", "message"]]
+        shown = alerts[["id", "kind", "start", "end", "queue", "market", "site", "team", "vendor", "cause", "message"]]
         st.dataframe(shown, hide_index=True, width="stretch", key="monitor_alerts", column_config={
             "start": st.column_config.DatetimeColumn("Start (UTC)", format="YYYY-MM-DD HH:mm"),
             "end": st.column_config.DatetimeColumn("End (UTC)", format="YYYY-MM-DD HH:mm")})
@@ -250,7 +251,8 @@ def render() -> None:
 
     st.subheader("KPIs")
     c1, c2 = st.columns(2)
-    level = c1.selectbox("By", list(LEVEL_LABELS), format_func=LEVEL_LABELS.get, key="monitor_level")
+    levels = [lv for lv in LEVEL_LABELS if (result.kpis["level"] == lv).any()]  # team: only when reported
+    level = c1.selectbox("By", levels, format_func=LEVEL_LABELS.get, key="monitor_level")
     period = c2.radio("Period", ["day", "week"], horizontal=True, key="monitor_period")
     table = result.kpis[(result.kpis["level"] == level) & (result.kpis["period"] == period)]
     widgets.show_table(_rounded(table.drop(columns=["period", "level"]), 4), "monitor_kpis", f"kpis_{level}_{period}.csv")

@@ -148,7 +148,7 @@ def _alerts_section(op: Operation, found, who) -> None:
     if alerts is None or alerts.empty:
         st.success("No alerts in the actuals against the plan of record.")
         return
-    cols = [c for c in ["id", "start", "end", "kind", "queue", "market", "site", "vendor", "cause", "message"]
+    cols = [c for c in ["id", "start", "end", "kind", "queue", "market", "site", "team", "vendor", "cause", "message"]
             if c in alerts]
     widgets.show_table(alerts[cols], key="overview_alerts", file_name="alerts.csv")
 

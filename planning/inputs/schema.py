@@ -130,11 +130,12 @@ TABLES: dict[str, Table] = {
             C("training_cost_per_week", "float", True, "Cost per trainee per training week, currency", "300"),
             C("team", "str", False, "Team of the site (from teams) these parameters are for; blank = the whole site", ""),
         )),
-        Table("actuals", False, "What happened: per interval and queue x market (site blank), optionally per site.", (
+        Table("actuals", False, "What happened: per interval and queue x market (site blank), optionally per site or per team of a site.", (
             C("timestamp", "timestamp", True, "Interval start, ISO-8601 with offset or Z", "2026-11-16T08:30:00Z"),
             C("queue", "str", True, "Queue id (from queues)", "spam"),
             C("market", "str", True, "Market id (from markets)", "NA-EN"),
             C("site", "str", False, "Site id (from sites); blank = the queue x market as a whole", ""),
+            C("team", "str", False, "Team of the site (from teams), site rows only; blank = the whole site", ""),
             C("total_incoming", "float", False, "Items reported or flagged, before automation (pair rows)", "610"),
             C("manual_incoming", "float", False, "Items reaching human review after automation (pair rows)", "123"),
             C("total_solved", "float", False, "Items actioned, by automation or agents", "605"),

@@ -2,8 +2,8 @@
 
 Three steps, each a pure function over tidy frames:
 
-1. :func:`load_actuals` reads and validates the ``actuals`` table (schema in
-   :mod:`planning.inputs.schema`) against an operation;
+1. :func:`planning.monitor.loading.load_actuals` reads and validates the ``actuals`` table
+   (schema in :mod:`planning.inputs.schema`) against an operation;
 2. :func:`facts` joins actuals with the forecast (and the plan allocation when there is
    one) into two interval frames: per queue x market and per site x queue x market;
 3. :func:`kpis` aggregates them by day or week and by total, queue, market, site or vendor
@@ -19,20 +19,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from planning.domain import Operation
-from planning.inputs import TABLES
-from planning.inputs import RawTable, ValidationReport
-from planning.inputs import check_references, check_unique, parse_column
-
-NUMBER_COLUMNS = ["total_incoming", "manual_incoming", "total_solved", "manual_solved", "aht_seconds",
-                  "backlog_items", "within_sla_share", "staffed_agents"]
-PAIR_REQUIRED = ["manual_incoming", "manual_solved"]  # a pair row without these says nothing
-SITE_REQUIRED = ["manual_solved"]
+from planning.teams import unit_id
 REFERENCE_OCCUPANCY = 0.85  # forecast workload -> agents when there is no plan (a rostering assumption)
 
 KPI_FORMULAS = {
@@ -63,103 +55,6 @@ class ActualsError(ValueError):
     """The actuals cannot be read or used (message for a planner)."""
 
 
-# ------------------------------------------------------------------ loading
-def read_actuals_table(path, report: ValidationReport, limits=None) -> RawTable | None:
-    """The ``actuals`` CSV (or .csv.gz) as a RawTable, or None with problems in ``report``.
-
-    ``path``: a file, a folder holding ``actuals.csv(.gz)``, or an upload ``(name, bytes)``.
-    Every way in goes through :func:`planning.inputs.inflate_upload`: size, inflated size
-    and ratio capped (``limits``, default ``Limits()``), gzip told by the bytes.
-    """
-    from planning.inputs import Limits, excerpt, inflate_upload, read_csv_bytes
-
-    limits = limits or Limits()
-    if isinstance(path, tuple):
-        name, data = path
-        name = excerpt(Path(str(name).replace("\\", "/")).name or "actuals.csv")
-    else:
-        path = Path(path)
-        if path.is_dir():
-            options = [path / n for n in ("actuals.csv", "actuals.csv.gz") if (path / n).exists()]
-            if not options:
-                report.add("actuals.csv", None, None, None, f"no actuals.csv or actuals.csv.gz in {path.name}")
-                return None
-            path = options[0]
-        name = path.name
-        try:
-            if path.stat().st_size > limits.max_file_mb * 1024 * 1024:
-                report.add(name, None, None, None, f"is larger than {limits.max_file_mb:g} MB (the limit)")
-                return None
-            data = path.read_bytes()
-        except OSError as exc:
-            report.add(name, None, None, None, f"cannot be read ({exc.strerror or exc})")
-            return None
-    data = inflate_upload(name, data, limits, report)
-    if data is None:
-        return None
-    return read_csv_bytes(data, TABLES["actuals"], name, report, limits)
-
-
-def validate_actuals(raw: RawTable, op: Operation, report: ValidationReport) -> pd.DataFrame | None:
-    """Typed actuals (site '' on pair rows), or None when there are errors in ``report``."""
-    table = TABLES["actuals"]
-    out = {}
-    bad = np.zeros(len(raw.frame), dtype=bool)
-    for col in table.columns:
-        values, flagged = parse_column(raw, col, report)
-        out[col.name] = values
-        bad |= flagged
-    frame = pd.DataFrame({"timestamp": out["timestamp"]}, index=raw.frame.index)
-    for name in ("queue", "market", "site"):
-        frame[name] = pd.Series(out[name], index=raw.frame.index).fillna("").astype(str).str.strip()
-    for name in NUMBER_COLUMNS:
-        frame[name] = np.asarray(out[name], dtype=float)
-        negative = frame[name].to_numpy() < 0
-        raw.flag(report, name, negative, f"{name} must be at least 0")
-    for column, target, known in (("queue", "queues", op.queues), ("market", "markets", op.markets),
-                                  ("site", "sites", op.sites)):
-        values = frame[column].to_numpy(dtype=object)
-        check_references(raw, column, values, values != "", known, target, report)
-    check_unique(raw, ["timestamp", "queue", "market", "site"], report, "timestamp / queue / market / site")
-    pair = frame["site"].eq("").to_numpy()
-    for name in PAIR_REQUIRED:
-        raw.flag(report, name, pair & np.isnan(frame[name].to_numpy()) & ~bad,
-                 f"{name} is needed on queue x market rows (site blank)")
-    for name in SITE_REQUIRED:
-        raw.flag(report, name, ~pair & np.isnan(frame[name].to_numpy()) & ~bad,
-                 f"{name} is needed on site rows")
-    if not pair.any():
-        report.add(raw.file, None, None, "site", "no queue x market rows (site blank): the monitor needs "
-                   "the incoming and solved items per queue x market")
-    if not report.valid:
-        return None
-    return frame.reset_index(drop=True)
-
-
-def load_actuals(path: str | Path, op: Operation, limits=None) -> tuple[pd.DataFrame | None, ValidationReport]:
-    """Read and validate actuals (a CSV/.csv.gz file or a folder holding one)."""
-    report = ValidationReport()
-    raw = read_actuals_table(path, report, limits)
-    return (validate_actuals(raw, op, report) if raw is not None else None), report
-
-
-def load_actuals_upload(name: str, data: bytes, op: Operation, principal,
-                        limits=None) -> tuple[pd.DataFrame | None, ValidationReport]:
-    """Uploaded actuals, read from memory (the name never becomes a path).
-
-    ``principal`` must be allowed to "upload" (``planning.access.require`` raises
-    ``Forbidden``); ``limits`` default to ``Limits.for_upload(op.settings.max_upload_mb)``.
-    """
-    from planning.access import require
-    from planning.inputs import Limits
-
-    require(principal, "upload")
-    limits = limits or Limits.for_upload(op.settings.max_upload_mb)
-    report = ValidationReport()
-    raw = read_actuals_table((name, data), report, limits)
-    return (validate_actuals(raw, op, report) if raw is not None else None), report
-
-
 # ------------------------------------------------------------------ facts
 def _plan_aht(op: Operation, forecast: pd.DataFrame | None) -> pd.Series:
     return pd.Series({k: float(q.aht_seconds) for k, q in op.queues.items()})
@@ -167,7 +62,7 @@ def _plan_aht(op: Operation, forecast: pd.DataFrame | None) -> pd.Series:
 
 def pair_facts(op: Operation, actuals: pd.DataFrame, forecast: pd.DataFrame | None) -> pd.DataFrame:
     """Per interval x queue x market: actuals, forecast and bands, planned AHT, SLA target."""
-    pairs = actuals[actuals["site"] == ""].drop(columns=["site"]).copy()
+    pairs = actuals[actuals["site"] == ""].drop(columns=["site", "team"], errors="ignore").copy()
     keys = ["timestamp", "queue", "market"]
     if forecast is not None and len(forecast):
         cols = [c for c in ("forecast", "lo_80", "hi_80", "lo_95", "hi_95", "aht_seconds") if c in forecast]
@@ -200,31 +95,33 @@ def reference_agents(op: Operation, pairs: pd.DataFrame) -> pd.Series:
 
 def site_facts(op: Operation, actuals: pd.DataFrame, pairs: pd.DataFrame,
                allocation: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per interval x site x queue x market: solved, AHT, staffed and planned agents, cost.
+    """Per interval x site (x team) x queue x market: solved, AHT, staffed and planned
+    agents, cost.  ``team`` is '' on whole-site rows.
 
-    planned_agents: the plan allocation's ``agents`` when a plan is given; otherwise each
-    site's median share of the pair's staffed agents times :func:`reference_agents`.
+    planned_agents: the plan allocation's ``agents`` when a plan is given (a team row: its
+    team's rows of the allocation; a whole-site row: all of the site's); otherwise the
+    row's median share of the pair's staffed agents (the site's, or the team's, usual
+    share) times :func:`reference_agents`.
     """
     keys = ["timestamp", "queue", "market"]
     sites = actuals[actuals["site"] != ""].copy()
+    sites["team"] = sites["team"].fillna("").astype(str) if "team" in sites else ""
     if sites.empty:
-        return pd.DataFrame(columns=keys + ["site", "vendor", "manual_solved", "aht_seconds", "staffed_agents",
-                                            "planned_agents", "aht_plan_seconds", "handled_seconds", "cost"])
+        return pd.DataFrame(columns=keys + ["site", "team", "vendor", "manual_solved", "aht_seconds",
+                                            "staffed_agents", "planned_agents", "aht_plan_seconds",
+                                            "handled_seconds", "cost"])
     plan_aht = pairs[keys + ["aht_plan_seconds"]]
     sites = sites.merge(plan_aht, on=keys, how="left")
     sites["aht_plan_seconds"] = sites["aht_plan_seconds"].fillna(sites["queue"].map(_plan_aht(op, None)))
     sites["aht_seconds"] = sites["aht_seconds"].fillna(sites["aht_plan_seconds"])
     sites["handled_seconds"] = sites["manual_solved"] * sites["aht_seconds"]
     if allocation is not None and len(allocation):
-        alloc = allocation.groupby(["timestamp", "site", "queue", "market"], as_index=False)["agents"].sum()
-        sites = sites.merge(alloc.rename(columns={"agents": "planned_agents"}),
-                            on=["timestamp", "site", "queue", "market"], how="left")
-        sites["planned_agents"] = sites["planned_agents"].fillna(0.0)
+        sites["planned_agents"] = _planned_from_allocation(sites, allocation)
     else:
         ref = pairs[keys].assign(reference=reference_agents(op, pairs).to_numpy())
         total = sites.groupby(keys)["staffed_agents"].transform("sum")
         share = (sites["staffed_agents"] / total.where(total > 0)).groupby(
-            [sites["site"], sites["queue"], sites["market"]]).transform("median")
+            [sites["site"], sites["team"], sites["queue"], sites["market"]]).transform("median")
         sites = sites.merge(ref, on=keys, how="left")
         sites["planned_agents"] = share.to_numpy() * sites["reference"].to_numpy()
         sites = sites.drop(columns=["reference"])
@@ -233,25 +130,51 @@ def site_facts(op: Operation, actuals: pd.DataFrame, pairs: pd.DataFrame,
     return sites.reset_index(drop=True)
 
 
+def _planned_from_allocation(sites: pd.DataFrame, allocation: pd.DataFrame) -> np.ndarray:
+    """Planned agents per site-fact row: whole-site rows get the site's allocation (all its
+    teams), team rows their team's (0 where the plan gave that team nothing).  A team row
+    of a site the plan did not plan by team (no ``team`` column, or only the site's
+    implicit team, as plans made before the teams table) has no plan to compare with: NaN."""
+    on = ["timestamp", "site", "queue", "market"]
+    by_site = allocation.groupby(on)["agents"].sum().rename("by_site")
+    out = sites[on + ["team"]].merge(by_site, left_on=on, right_index=True, how="left")
+    planned = out["by_site"].fillna(0.0).to_numpy()
+    team_rows = sites["team"].ne("").to_numpy()
+    if not team_rows.any():
+        return planned
+    if "team" not in allocation:
+        return np.where(team_rows, np.nan, planned)
+    alloc = allocation.assign(team=allocation["team"].astype(str))
+    by_team = alloc.groupby(on + ["team"])["agents"].sum().rename("by_team")
+    team = out.merge(by_team, left_on=on + ["team"], right_index=True, how="left")["by_team"].fillna(0.0)
+    planned_by_team = sites["site"].isin(set(alloc.loc[alloc["team"] != alloc["site"], "site"]))
+    team = team.where(planned_by_team.to_numpy(), np.nan)
+    return np.where(team_rows, team.to_numpy(), planned)
+
+
 def _cost(op: Operation, sites: pd.DataFrame) -> np.ndarray:
-    """Paid cost of the staffed agents: productive hours / (1 - shrinkage) x hourly cost,
-    with the site's night premium for intervals starting in its local night."""
+    """Paid cost of the staffed agents: productive hours / (1 - shrinkage) x hourly cost
+    (a team row: the team's, which default to the site's), with the site's night premium
+    for intervals starting in its local night."""
     hours = op.settings.interval_minutes / 60.0
+    teams = {(t.site, t.team): t for t in op.teams}
     cost = np.zeros(len(sites))
-    for site, rows in sites.groupby("site"):
-        s = op.sites[site]
+    for (site, team), rows in sites.groupby(["site", "team"]):
+        s, t = op.sites[site], teams.get((site, team))
+        hourly = s.hourly_cost if t is None or t.hourly_cost is None else t.hourly_cost
+        shrinkage = s.shrinkage if t is None or t.shrinkage is None else t.shrinkage
         local = rows["timestamp"].dt.tz_convert(s.timezone)
         minute = (local.dt.hour * 60 + local.dt.minute).to_numpy()
         start, end = s.night_start.hour * 60 + s.night_start.minute, s.night_end.hour * 60 + s.night_end.minute
         night = (minute >= start) | (minute < end) if start > end else (minute >= start) & (minute < end)
-        rate = s.hourly_cost * (1 + np.where(night, s.night_premium, 0.0))
-        paid = rows["staffed_agents"].fillna(0.0).to_numpy() * hours / (1 - s.shrinkage)
+        rate = hourly * (1 + np.where(night, s.night_premium, 0.0))
+        paid = rows["staffed_agents"].fillna(0.0).to_numpy() * hours / (1 - shrinkage)
         cost[rows.index.to_numpy()] = paid * rate
     return cost
 
 
 # ------------------------------------------------------------------ KPIs
-LEVELS = ("total", "queue", "market", "site", "vendor")
+LEVELS = ("total", "queue", "market", "site", "team", "vendor")
 
 
 def _period(ts: pd.Series, period: str) -> pd.Series:
@@ -268,7 +191,9 @@ def kpis(op: Operation, pairs: pd.DataFrame, sites: pd.DataFrame, period: str = 
     """KPI rows: ``period, period_start, level, key`` + the columns of :data:`KPI_FORMULAS`.
 
     Volume, backlog and SLA KPIs exist for total/queue/market; AHT, staffing, occupancy
-    and cost for every level (from site rows when the actuals have them).
+    and cost for every level (from site rows when the actuals have them).  The team level
+    covers the team rows only, keyed by the planning unit id ``<site>/<team>``
+    (``planning.teams.unit_id``); it is left out when no site reports by team.
     """
     hours = op.settings.interval_minutes / 60.0
     p = pairs.assign(period_start=_period(pairs["timestamp"], period), total="all")
@@ -276,8 +201,11 @@ def kpis(op: Operation, pairs: pd.DataFrame, sites: pd.DataFrame, period: str = 
     p["weighted_sla"] = p["within_sla_share"] * p["manual_solved"]
     p["weighted_target"] = p["sla_target"] * p["manual_solved"]
     has_sites = len(sites) > 0
+    has_teams = has_sites and "team" in sites and bool(sites["team"].ne("").any())
     if has_sites:
         s = sites.assign(period_start=_period(sites["timestamp"], period), total="all")
+        if has_teams:
+            s["unit"] = [unit_id(site, team) if team else "" for site, team in zip(s["site"], s["team"])]
     else:  # AHT from the pair rows; no staffing by site
         s = p.assign(site="", vendor="", handled_seconds=p["manual_solved"] * p["aht_seconds"],
                      planned_agents=np.nan, cost=np.nan)
@@ -286,10 +214,10 @@ def kpis(op: Operation, pairs: pd.DataFrame, sites: pd.DataFrame, period: str = 
     s["planned_hours"] = s["planned_agents"] * hours
     rows = []
     for level in levels:
-        key = "total" if level == "total" else level
-        if level in ("site", "vendor") and not has_sites:
+        key = {"total": "total", "team": "unit"}.get(level, level)
+        if (level in ("site", "vendor") and not has_sites) or (level == "team" and not has_teams):
             continue
-        g = s.groupby(["period_start", key])
+        g = (s[s["unit"] != ""] if level == "team" else s).groupby(["period_start", key])
         site_part = pd.DataFrame({
             "manual_solved_sites": g["manual_solved"].sum(), "handled_seconds": g["handled_seconds"].sum(),
             "plan_seconds": g["plan_seconds"].sum(), "staffed_agent_hours": g["staffed_hours"].sum(min_count=1),

@@ -16,7 +16,8 @@ Rules (thresholds are the named constants below):
 * **staffing** - a site's staffed agents over the reference (plan allocation, or without a
   plan the forecast workload, normalised by the site's median ratio) on a centred
   ``STAFF_WINDOW``-interval rolling sum, below ``1 - STAFF_SHORT`` for at least
-  ``STAFF_MIN_INTERVALS`` intervals;
+  ``STAFF_MIN_INTERVALS`` intervals; a site that reports by team is judged team by team
+  (its team rows against the team's plan), with the same thresholds;
 * **backlog** - a queue x market whose measured SLA attainment is under target by more
   than ``SLA_NOISE_Z`` binomial standard errors (few items at night are noisy), or whose
   backlog age (backlog / solve rate) exceeds its deadline (deferred queues), for
@@ -34,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from planning.domain import Operation
+from planning.teams import team_index, unit_id
 
 SPIKE_MIN_INTERVALS = 4
 SPIKE_MIN_SHARE = 0.20
@@ -53,8 +55,8 @@ BACKLOG_LOOKBACK_HOURS = (2.0, 24.0)  # root-cause window: at least the deadline
 BACKLOG_LOOKBACK_DAYS = 7  # ... and back to where the backlog started building, at most this
 Z95 = 1.959964
 
-ALERT_COLUMNS = ["id", "start", "end", "queue", "market", "site", "vendor", "kind", "signal", "size",
-                 "amount", "unit", "cause", "message"]
+ALERT_COLUMNS = ["id", "start", "end", "queue", "market", "site", "team", "vendor", "kind", "signal", "size",
+                 "amount", "unit", "cause", "message"]  # team: '*' unless the alert is one team's
 
 
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -169,12 +171,19 @@ def aht_alerts(op: Operation, pairs: pd.DataFrame, sites: pd.DataFrame) -> list[
 
 # ------------------------------------------------------------------ staffing
 def staffing_alerts(op: Operation, sites: pd.DataFrame, has_plan: bool) -> list[dict]:
+    """Under-staffing per site, or per team where the site's rows name one (team rows and
+    whole-site rows of a site are judged apart: the loader forbids both for one interval
+    x pair, so neither counts the other's agents)."""
     if sites.empty or sites["staffed_agents"].isna().all():
         return []
     hours = op.settings.interval_minutes / 60.0
     step = pd.Timedelta(minutes=op.settings.interval_minutes)
+    teams = team_index(op)
+    if "team" not in sites:
+        sites = sites.assign(team="")
     out = []
-    for site, g in sites.groupby("site", sort=True):
+    for (site, team), g in sites.groupby(["site", "team"], sort=True):
+        who = teams.label(unit_id(site, team)) if team else site
         t = g.groupby("timestamp")[["staffed_agents", "planned_agents"]].sum().sort_index()
         roll = t.rolling(STAFF_WINDOW, center=True, min_periods=1).sum()
         ratio = roll["staffed_agents"] / roll["planned_agents"].where(roll["planned_agents"] > 0)
@@ -187,15 +196,15 @@ def staffing_alerts(op: Operation, sites: pd.DataFrame, has_plan: bool) -> list[
                 continue
             start, end = t.index[i], t.index[j - 1] + step
             part = g[(g["timestamp"] >= start) & (g["timestamp"] < end)]
-            short = ((part["planned_agents"] / norm - part["staffed_agents"]) * hours).groupby(
+            short = ((part["planned_agents"] * norm - part["staffed_agents"]) * hours).groupby(
                 [part["queue"], part["market"]]).sum()
-            size = part["staffed_agents"].sum() / (part["planned_agents"].sum() / norm) - 1
+            size = part["staffed_agents"].sum() / (part["planned_agents"].sum() * norm) - 1
             breakdown = _breakdown("queue x market", short, "agent hours short")
             queue, market = _top_pair(breakdown)
             out.append({"start": start, "end": end, "queue": queue, "market": market, "site": site,
-                        "vendor": _vendor(op, site), "kind": "staffing", "signal": "short", "size": size,
-                        "amount": float(short.sum()), "unit": "agent hours", "cause": "staffing",
-                        "message": f"{site} ({_vendor(op, site)}): staffed {size:+.0%} vs "
+                        "team": team or "*", "vendor": _vendor(op, site), "kind": "staffing", "signal": "short",
+                        "size": size, "amount": float(short.sum()), "unit": "agent hours", "cause": "staffing",
+                        "message": f"{who} ({_vendor(op, site)}): staffed {size:+.0%} vs "
                                    f"{'plan' if has_plan else 'usual'} ({short.sum():,.0f} agent hours short)",
                         "_breakdown": breakdown})
     return out
@@ -307,7 +316,9 @@ def find_alerts(op: Operation, pairs: pd.DataFrame, sites: pd.DataFrame,
     """All alerts (``ALERT_COLUMNS``, sorted by start) and their root-cause breakdowns by id."""
     found = (volume_alerts(op, pairs) + aht_alerts(op, pairs, sites) + staffing_alerts(op, sites, has_plan)
              + backlog_alerts(op, pairs, sites, has_plan))
-    found.sort(key=lambda a: (a["start"], a["kind"], a["queue"], a["market"], a["site"]))
+    for alert in found:
+        alert.setdefault("team", "*")
+    found.sort(key=lambda a: (a["start"], a["kind"], a["queue"], a["market"], a["site"], a["team"]))
     breakdowns = {}
     for n, alert in enumerate(found, start=1):
         alert["id"] = n

@@ -12,7 +12,9 @@ Rows (table ``actuals`` in :mod:`planning.inputs.schema`):
 * pair rows, ``site`` blank: every column for the queue x market as a whole;
 * site rows, ``site`` set: the site's share of that pair's work: ``total_solved`` =
   ``manual_solved`` (items it handled), ``aht_seconds``, ``staffed_agents``; the incoming,
-  backlog and SLA columns are blank.
+  backlog and SLA columns are blank.  ``team`` is blank (the whole site) except where a
+  site reports a market by team (:data:`TEAM_ROWS`: markets only one team of the site
+  works, so a team row is the site's row for that pair).
 
 Same seed, same bytes: fixed decimals and a gzip header without time or name.
 Run ``python -m planning.sample.actuals OUT_DIR [--clean]``.
@@ -46,7 +48,10 @@ LIVE_TARGET_MARGIN = 0.10  # live queues: rostered (Erlang C) for the SLA target
 WORKING_OCCUPANCY = 0.95  # the most of their time agents can actually spend on items
 STAFFING_NOISE_SD = 0.04  # relative interval-to-interval wobble of staffed agents
 AHT_NOISE_SD = 0.03  # relative wobble of the measured AHT per site x pair x interval
-ACTUALS_COLUMNS = ["timestamp", "queue", "market", "site", "total_incoming", "manual_incoming",
+# (site, market) -> the team whose rows the site reports for that market: Manila's Japanese
+# work is the JA team's alone (planning.sample.teams.WORK), and Manila reports it by team.
+TEAM_ROWS = {("MNL-A", "APAC-JA"): "JA"}
+ACTUALS_COLUMNS = ["timestamp", "queue", "market", "site", "team", "total_incoming", "manual_incoming",
                    "total_solved", "manual_solved", "aht_seconds", "backlog_items", "within_sla_share",
                    "staffed_agents"]
 
@@ -63,6 +68,7 @@ class Planted:
     end: pd.Timestamp  # exclusive
     factor: float  # volume multiplier, final AHT ratio or staffed-agents ratio
     note: str
+    team: str = "*"  # staffing: only this team's rows (TEAM_ROWS) of the site
 
 
 PLANTED = [
@@ -72,6 +78,9 @@ PLANTED = [
             1.35, "new policy guidance at Hyderabad: AHT drifts up to +35% over the week"),
     Planted("staffing", "*", "*", "SAO-C", pd.Timestamp("2026-11-20T01:00Z"),
             pd.Timestamp("2026-11-20T09:00Z"), 0.45, "Cobalt Services, Sao Paulo night shift: 55% no-shows"),
+    Planted("staffing", "*", "*", "MNL-A", pd.Timestamp("2026-11-19T01:00Z"), pd.Timestamp("2026-11-19T07:00Z"),
+            0.6, "Manila's Japanese team (09:00-15:00 local): a product training pulls 40% off the floor",
+            team="JA"),
 ]
 
 
@@ -123,7 +132,7 @@ def generate_actuals(seed: int = SEED, planted: bool = True) -> pd.DataFrame:
     queues = {q["queue"]: q for q in sg.QUEUES}
     problems = PLANTED if planted else []
     drift = {p.site: p for p in problems if p.kind == "aht"}
-    short = {p.site: p for p in problems if p.kind == "staffing"}
+    short = [p for p in problems if p.kind == "staffing"]
     pair_rows, site_rows = [], []
     for queue, market in sg.pairs():
         q = queues[queue]
@@ -141,8 +150,9 @@ def generate_actuals(seed: int = SEED, planted: bool = True) -> pd.DataFrame:
         for site in sites:
             s = need * rng.lognormal(0.0, STAFFING_NOISE_SD, n)
             ratio = rng.lognormal(0.0, AHT_NOISE_SD, n)
-            if site in short:
-                s = np.where(_window(index, short[site]), s * short[site].factor, s)
+            for p in short:
+                if p.site == site and p.team in ("*", TEAM_ROWS.get((site, market))):
+                    s = np.where(_window(index, p), s * p.factor, s)
             if site in drift:
                 p = drift[site]
                 frac = np.clip((index - p.start) / (p.end - p.start), 0.0, 1.0)
@@ -177,13 +187,14 @@ def generate_actuals(seed: int = SEED, planted: bool = True) -> pd.DataFrame:
         handled_seconds = sum(site_solved[s] * aht[s] for s in sites)
         pair_aht = np.where(manual_solved > 0, handled_seconds / np.maximum(manual_solved, 1), q["aht_seconds"])
         pair_rows.append(pd.DataFrame({
-            "timestamp": index, "queue": queue, "market": market, "site": "", "total_incoming": total_in,
+            "timestamp": index, "queue": queue, "market": market, "site": "", "team": "", "total_incoming": total_in,
             "manual_incoming": manual_in, "total_solved": total_solved, "manual_solved": manual_solved,
             "aht_seconds": pair_aht, "backlog_items": np.round(backlog), "within_sla_share": sla,
             "staffed_agents": sum(staffed.values())}))
         for s in sites:
             site_rows.append(pd.DataFrame({
-                "timestamp": index, "queue": queue, "market": market, "site": s, "total_incoming": np.nan,
+                "timestamp": index, "queue": queue, "market": market, "site": s,
+                "team": TEAM_ROWS.get((s, market), ""), "total_incoming": np.nan,
                 "manual_incoming": np.nan, "total_solved": site_solved[s], "manual_solved": site_solved[s],
                 "aht_seconds": aht[s], "backlog_items": np.nan, "within_sla_share": np.nan,
                 "staffed_agents": staffed[s]}))
@@ -197,7 +208,8 @@ _DECIMALS = {"total_incoming": 0, "manual_incoming": 0, "total_solved": 0, "manu
 
 def actuals_text(frame: pd.DataFrame) -> str:
     """CSV text with fixed decimals (blank for NaN), so the bytes never depend on float repr."""
-    parts = [frame["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"), frame["queue"], frame["market"], frame["site"]]
+    parts = [frame["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"), frame["queue"], frame["market"], frame["site"],
+             frame["team"]]
     for col, decimals in _DECIMALS.items():
         values = frame[col].to_numpy(dtype=float)
         text = pd.Series(np.char.mod(f"%.{decimals}f", np.nan_to_num(values)), index=frame.index)

@@ -67,7 +67,7 @@ def test_generator_writes_the_committed_file_byte_for_byte(tmp_path):
 def _matches(alert, planted) -> bool:
     overlap = alert.start < planted.end and alert.end > planted.start
     same = all(getattr(planted, f) == "*" or getattr(alert, f) == getattr(planted, f)
-               for f in ("queue", "market", "site"))
+               for f in ("queue", "market", "site", "team"))
     return overlap and same and alert.kind == planted.kind
 
 
@@ -82,6 +82,10 @@ def test_every_planted_problem_is_found_with_place_and_kind(planted_result):
     assert staffing.vendor == "Cobalt Services" and staffing.size < -0.4
     aht = next(a for a in alerts if _matches(a, actualsgen.PLANTED[1]))
     assert 0.10 < aht.size < 0.35  # the ramp averages +17.5% over its days
+    # Manila reports its Japanese work by team: the planted 40% short shows as that team's alert.
+    team = next(a for a in alerts if _matches(a, actualsgen.PLANTED[3]))
+    assert team.message.startswith("MNL-A JA team (") and -0.5 < team.size < -0.3
+    assert not any(a.kind == "staffing" and a.site == "MNL-A" and a.team == "*" for a in alerts)
 
 
 def test_alerts_carry_root_causes(planted_result):
@@ -108,7 +112,8 @@ def test_clean_copy_raises_no_alert(sample_op, oracle):
 
 def test_sample_monitor_kpis_cover_every_level(planted_result):
     k = planted_result.kpis
-    assert set(k["level"]) == {"total", "queue", "market", "site", "vendor"}
+    assert set(k["level"]) == {"total", "queue", "market", "site", "team", "vendor"}
+    assert set(k.loc[k["level"] == "team", "key"]) == {"MNL-A/JA"}
     assert set(k["period"]) == {"day", "week"}
     total = k[(k["period"] == "week") & (k["level"] == "total")].iloc[0]
     assert 0.6 < total["automation_rate"] < 0.9 and 0.5 < total["occupancy"] < 1.0
@@ -410,3 +415,25 @@ def test_without_a_forecast_the_monitor_still_reports(sample_op):
     assert list(aht["site"]) == ["HYD-A"]  # AHT is judged against the plan AHT, no forecast needed
     spike_backlog = result.alerts[(result.alerts["kind"] == "backlog") & (result.alerts["queue"] == "hate_speech")]
     assert len(spike_backlog) and (spike_backlog["cause"] == "unknown").all()
+
+
+def test_without_a_plan_a_short_site_is_sized_against_its_usual_ratio(small_op):
+    """No plan: the reference is the forecast workload (50 items x 60 s / (1800 s x 0.85)
+    = 1.96 agents, half of it each site's usual share); staffing normally runs at twice
+    that, so the usual ratio is 2.04 and S1 at half its usual agents is -50%, whatever
+    the ratio."""
+    ts = pd.date_range("2026-01-12", periods=48, freq="30min", tz="UTC")
+    base = pd.DataFrame({"timestamp": ts, "queue": "q", "market": "M", "site": "", "total_incoming": 50.0,
+                         "manual_incoming": 50.0, "total_solved": 50.0, "manual_solved": 50.0, "aht_seconds": 60.0,
+                         "backlog_items": 0.0, "within_sla_share": 0.95, "staffed_agents": 4.0})
+    staffed = np.full(48, 2.0)
+    staffed[20:28] = 1.0
+    sites = pd.concat([base.assign(site=s, total_incoming=np.nan, manual_incoming=np.nan, manual_solved=25.0,
+                                   total_solved=25.0, backlog_items=np.nan, within_sla_share=np.nan,
+                                   staffed_agents=staffed if s == "S1" else 2.0) for s in ("S1", "S2")])
+    result = run_monitor(small_op, pd.concat([base, sites], ignore_index=True), _flat_forecast("2026-01-12", 48, 50.0))
+    [alert] = result.alerts[result.alerts["kind"] == "staffing"].itertuples(index=False)
+    assert alert.site == "S1" and "vs usual" in alert.message
+    assert_allclose(alert.size, -0.5)
+    intervals = (alert.end - alert.start) / pd.Timedelta(minutes=30)
+    assert_allclose(alert.amount, 1.0 * 0.5 * intervals)  # one agent short per interval of the run

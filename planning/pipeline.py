@@ -141,9 +141,12 @@ def run_pipeline(
     timings["levers_s"] = time.perf_counter() - t0
     # The limit is a wall for the whole run: the planner gets what the stages before it left.
     left = max(WALL_MIN_PLAN_SECONDS, limit - (time.perf_counter() - t_wall))
+    # A limit the caller gives (a what-if, the CLI's --time-limit) is a wall for the probability
+    # step too: it runs the volume paths that fit before the wall, or none, and says so.
+    wall = t_wall + limit if time_limit else None
     requirements, plan, risk = plan_at_confidence(
         scenario_op, scenario_forecast, sla_confidence=confidence, options=PlanOptions(time_limit_seconds=left),
-        simulate=simulate, progress=progress, history=op)
+        simulate=simulate, progress=progress, history=op, wall=wall)
     seconds = risk["seconds"]
     timings.update({k: v for k, v in seconds.items() if k != "total_s"})
     timings["plan_s"] = seconds["total_s"] - sum(v for k, v in seconds.items() if k != "total_s")
@@ -171,13 +174,15 @@ def run_pipeline(
 
 def plan_at_confidence(op: Operation, forecast: pd.DataFrame, *, sla_confidence: float | None = None,
                        options=None, simulate: bool = True, progress: Progress | None = None,
-                       history: Operation | None = None, error_model=None):
+                       history: Operation | None = None, error_model=None, wall: float | None = None):
     """Staff ``forecast`` at the ``sla_confidence`` quantile (default the setting), plan (with
     the agent-level loop when ``simulate``) and measure the probability of meeting target.
 
     history : the operation whose volume before the forecast's start fits the error model
     (default ``op``; a scenario passes the unmodified operation); error_model : a fitted
-    ``forecasts.errors.ErrorModel`` to use instead (tests, benches).  Returns (requirements,
+    ``forecasts.errors.ErrorModel`` to use instead (tests, benches); wall : a
+    ``time.perf_counter()`` value the probability step must end by (it runs the paths that
+    fit, at least ``planning.risk.MIN_TARGET_PATHS``, or none with a note).  Returns (requirements,
     plan, risk dict: ``confidence, origin, method, ratios, target_paths, notes, seconds``
     with ``error_model_s, requirements_s, simulate_s, probability_s, total_s``)."""
     from planning.staffing import compute_requirements
@@ -195,7 +200,7 @@ def plan_at_confidence(op: Operation, forecast: pd.DataFrame, *, sla_confidence:
     if simulate and plan.simulation:
         info.seconds["simulate_s"] = sum(r["simulate_seconds"] for r in plan.simulation.get("rounds", []))
     limit = getattr(options, "time_limit_seconds", None)
-    _probability(op, plan, model, forecast, requirements, info, limit, simulate, progress)
+    _probability(op, plan, model, forecast, requirements, info, limit, simulate, progress, wall)
     info.seconds["total_s"] = time.perf_counter() - t0
     return requirements, plan, _risk_dict(info)
 
@@ -261,12 +266,24 @@ def _plan(op: Operation, requirements: pd.DataFrame, options, simulate: bool, pr
 PROBABILITY_SHARE = 0.5
 
 
-def _probability(op, plan, model, forecast, requirements, info, time_limit, simulate, progress) -> None:
-    from planning.risk import attach_probability, budget_paths, target_probability
+def _probability(op, plan, model, forecast, requirements, info, time_limit, simulate, progress,
+                 wall: float | None = None) -> None:
+    from planning.risk import MIN_TARGET_PATHS, attach_probability, budget_paths, path_seconds_estimate, \
+        target_probability
 
     if not simulate or model is None or not plan.ok:
         return
     budget = PROBABILITY_SHARE * float(time_limit or op.settings.solver_time_limit_seconds)
+    if wall is not None:
+        budget = wall - time.perf_counter()
+        need = MIN_TARGET_PATHS * path_seconds_estimate(requirements)
+        if budget < need:
+            note = (f"probability of meeting target not measured: the run's time limit leaves "
+                    f"{max(0.0, budget):,.0f} s and {MIN_TARGET_PATHS} volume paths take about {need:,.0f} s; "
+                    f"raise the time limit by {need - max(0.0, budget):,.0f} s to measure it")
+            info.notes.append(note)
+            plan.kpis["probability_note"] = note
+            return
     paths = budget_paths(requirements, budget)
     frame, runs, seconds = target_probability(
         op, plan, model, forecast, requirements, confidence=info.confidence, paths=paths,
@@ -298,9 +315,21 @@ def coarse_interval_minutes(interval_minutes: int, weeks: int, limit: float) -> 
     minutes = int(interval_minutes)
     if limit > COARSE_LIMIT_SECONDS:
         return minutes
-    while (weeks * 7 * 24 * 60) / minutes > COARSE_MAX_INTERVALS and minutes * 2 <= COARSE_MAX_MINUTES:
+    def intervals() -> float:
+        return weeks * 7 * 24 * 60 / minutes
+
+    while minutes * 2 <= COARSE_MAX_MINUTES and (
+            intervals() > COARSE_MAX_INTERVALS or limit < SECONDS_PER_WEEK_OF_INTERVALS * intervals() / (7 * 48)):
         minutes *= 2
     return minutes
+
+
+# One plan-and-check round on a week of 30-minute intervals (7 x 48) takes about this many
+# seconds on the sample: the solve takes 8.6 s whatever its limit (the LP and the first
+# dive always finish), plus one agent-level replication and the stages around them.  A
+# shorter limit plans at coarser intervals, so that the wall holds (measured with
+# bench/scenarios.py --what-if-walls; docs/scenarios.md).
+SECONDS_PER_WEEK_OF_INTERVALS = 15.0
 
 
 def coarsen(op: Operation, forecast: pd.DataFrame, minutes: int) -> tuple[Operation, pd.DataFrame]:
@@ -415,6 +444,7 @@ def summarise(op: Operation, plan, simulation: pd.DataFrame | None = None) -> di
         "sla_confidence": _number(kpis.get("sla_confidence")),
         "target_paths": kpis.get("target_paths"),
         "pairs_meeting_confidence": kpis.get("pairs_meeting_confidence"),
+        "probability_note": kpis.get("probability_note") or "",
         "loop_rounds": len((getattr(plan, "simulation", None) or {}).get("rounds", [])) or None,
         "currency": op.settings.currency,
     }

@@ -49,12 +49,15 @@ def _kpi_metrics(last: dict, op) -> None:
     for col, (label, key, unit) in zip(st.columns(len(_KPIS)), _KPIS):
         value = kpis.get(key)
         ref = (base or {}).get(key)
-        delta = None
+        delta, color = None, "inverse"
         if value is not None and ref is not None:
-            delta = (f"{_fmt_kpi(value - ref, unit, currency, signed=True)} vs baseline "
-                     f"{_fmt_kpi(ref, unit, currency)}")
+            change = value - ref
+            if _fmt_kpi(abs(change), unit, currency) == _fmt_kpi(0.0, unit, currency):  # rounds to nothing
+                delta, color = f"no change vs baseline {_fmt_kpi(ref, unit, currency)}", "off"
+            else:
+                delta = f"{_fmt_kpi(change, unit, currency, signed=True)} vs baseline {_fmt_kpi(ref, unit, currency)}"
         col.metric(label, "–" if value is None else _fmt_kpi(value, unit, currency), delta=delta,
-                   delta_color="inverse")
+                   delta_color=color)
     solver = (f"Solver: {kpis.get('status', '?')}, {fmt.fmt_number(kpis.get('solve_seconds'), 's', 1)} "
               f"(limit {fmt.fmt_number(last.get('limit'), 's', 0)})")
     if kpis.get("gap") is not None:
@@ -79,10 +82,28 @@ def _kpi_metrics(last: dict, op) -> None:
                    "limit: the LP relaxation of a large horizon needs the time it needs (the machine's load "
                    "adds to it); a shorter horizon or a longer limit is more predictable.")
     att = pd.DataFrame(kpis.get("attainment") or [])
+    _probability_caption(kpis, att)
+    att = att.dropna(axis=1, how="all")  # columns a run did not measure (no interval, no probability)
+    if "risk_note" in att and not att["risk_note"].astype(bool).any():
+        att = att.drop(columns="risk_note")
     if len(att):
         widgets.show_table(att, key="scn_att", file_name="scenario_attainment.csv", column_config={
             c: st.column_config.NumberColumn(f"{c} [share]", format="percent")
-            for c in ("target", "predicted", "simulated") if c in att})
+            for c in ("target", "predicted", "simulated", "simulated_lo", "simulated_hi", "p_target", "p_target_lo",
+                      "p_target_hi") if c in att})
+
+
+def _probability_caption(kpis: dict, att: pd.DataFrame) -> None:
+    """The probability of meeting target over volume paths (planning.risk), or why it is missing."""
+    confidence = kpis.get("sla_confidence")
+    if "p_target" in att and att["p_target"].notna().any() and confidence:
+        reach = int((att["p_target_hi"] >= confidence - 1e-9).sum())
+        st.caption(f"Probability of meeting target over {kpis.get('target_paths') or '?'} volume paths "
+                   f"(agent-level, one replication each): {reach} of {int(att['p_target'].notna().sum())} "
+                   f"queue x markets reach the {fmt.fmt_share(confidence, 0)} confidence (the 95% interval's upper "
+                   "end); columns p_target, p_target_lo and p_target_hi.")
+    elif kpis.get("probability_note"):
+        st.caption(fmt.plain(kpis["probability_note"][0].upper() + kpis["probability_note"][1:]) + ".")
 
 
 # ---------------------------------------------------------------- saved / compare

@@ -18,7 +18,7 @@ from typing import Callable
 
 from planning.scenarios.scenario import Scenario, kpis_to_json
 
-REFERENCE_FORMAT = 1  # bump when the KPI dict or the pipeline's answer changes
+REFERENCE_FORMAT = 2  # bump when the KPI dict or the pipeline's answer changes (2: a what-if limit is a wall: coarser intervals below 15 s a week, probability only when it fits)
 REFERENCE_NAME = "Baseline (no levers)"
 _MEMORY: dict[str, dict] = {}
 

@@ -198,3 +198,42 @@ def test_short_history_plans_on_the_point_forecast_and_says_so():
     op = dataclasses.replace(tiny_operation(), volume=_history_operation(3).volume)
     model, note = error_model_for(op, pd.Timestamp("2026-01-26T00:00:00Z"))
     assert model is None and "staffed on the point forecast" in note
+
+
+def test_a_wall_too_close_skips_the_probability_and_says_how_much_time_it_needs(monkeypatch):
+    """A what-if's limit is a wall: when the volume paths cannot fit before it, none runs, the
+    plan carries no probability and the note names the seconds missing; without a wall the
+    same plan gets its probability (the paths' cost is what the estimate says, 10 s each)."""
+    import time
+
+    import planning.risk as risk_module
+
+    op, fc, model = tiny_operation(), forecast_of(DAY), known_model(0.08)
+    monkeypatch.setattr(risk_module, "path_seconds_estimate", lambda requirements: 10.0)
+    options = PlanOptions(time_limit_seconds=20)
+    _, walled, info = plan_at_confidence(op, fc, sla_confidence=0.9, options=options, error_model=model,
+                                         wall=time.perf_counter() + 30.0)  # 5 paths need 50 s
+    assert walled.ok and "p_target" not in walled.queues
+    note = walled.kpis["probability_note"]
+    assert note.startswith("probability of meeting target not measured") and "raise the time limit by" in note
+    missing = float(note.split("raise the time limit by ")[1].split(" s")[0])
+    assert 20 <= missing <= 50  # 50 s needed, at most 30 s left
+    assert info["target_paths"] == 0 and note in info["notes"]
+    _, free, info = plan_at_confidence(op, fc, sla_confidence=0.9, options=options, error_model=model)
+    assert free.queues["p_target"].notna().all() and info["target_paths"] >= risk_module.MIN_TARGET_PATHS
+
+
+@pytest.mark.parametrize("minutes, weeks, limit, expected", [
+    (30, 1, 30.0, 30),   # the Plan page's default: full resolution
+    (30, 1, 10.0, 60),   # a what-if's default 10 s cannot hold a 30-minute week (15 s measured)
+    (30, 1, 15.0, 30),
+    (30, 2, 200.0, 30),  # a long limit keeps the intervals
+    (30, 2, 25.0, 60),   # two weeks within a what-if limit: 60 minutes
+    (15, 1, 20.0, 30),   # 672 intervals: coarsened once, 336 fit in 20 s
+    (15, 1, 10.0, 60),   # ... and once more for 10 s
+    (60, 1, 5.0, 60),    # never coarser than 60 minutes
+])
+def test_short_limits_plan_at_coarser_intervals(minutes, weeks, limit, expected):
+    from planning.pipeline import coarse_interval_minutes
+
+    assert coarse_interval_minutes(minutes, weeks, limit) == expected

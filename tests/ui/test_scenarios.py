@@ -81,6 +81,28 @@ def test_run_without_a_name_shows_kpis_against_the_baseline(page):
     assert "smaller than about USD 16 (the two gaps)" in solver
 
 
+def test_rounding_noise_is_no_change_and_a_missing_probability_says_why(page, monkeypatch):
+    """Unmet 6e-12 vs 2e-12 agent-h is no change (not a red +0.0); the columns a run did not
+    measure are left out; a probability the wall left no time for is explained."""
+    note = "probability of meeting target not measured: the run's time limit leaves 0 s"
+    monkeypatch.setitem(RUN, "unmet_agent_hours", 6e-12)
+    monkeypatch.setitem(BASE, "unmet_agent_hours", 2e-12)
+    monkeypatch.setitem(RUN, "probability_note", note)
+    monkeypatch.setitem(RUN, "attainment", [{"queue": "spam", "market": "NA-EN", "target": 0.9, "predicted": 0.92,
+                                              "simulated": 0.91, "simulated_lo": None, "p_target": None}])
+    at = page.run()
+    add_volume_lever(at)
+    at.button(key="scn_run").click().run()
+    assert not at.exception and not at.error
+    unmet = metric(at, "Unmet workload")
+    assert unmet.delta == "no change vs baseline 0.0 agent-h"
+    assert metric(at, "Cost").delta == "+USD 300 vs baseline USD 1,000"  # a real change keeps its sign
+    captions = " ".join(c.value for c in at.caption).replace("\\", "")  # fmt.plain escapes markdown
+    assert "Probability of meeting target not measured: the run's time limit leaves 0 s." in captions
+    table = at.dataframe[0].value
+    assert "simulated" in table and "simulated_lo" not in table and "p_target" not in table
+
+
 def test_saving_after_a_run_stores_the_kpis_and_lists_the_scenario(page, tmp_path):
     at = page.run()
     add_volume_lever(at, 20)

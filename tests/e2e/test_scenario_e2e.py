@@ -162,6 +162,41 @@ def test_one_lever_scenario_changes_the_kpis_and_is_saved(tab, server, screensho
           f"paid hours {hours} ({hours_delta}), cost {cost} ({cost_delta})")
 
 
+def _set_date(page, label_start: str, value: str) -> None:
+    """Type ``value`` (YYYY/MM/DD) into the Streamlit date field whose label starts with
+    ``label_start``: a group of year, month and day segments (spinbuttons)."""
+    group = page.get_by_label(re.compile("^" + re.escape(label_start)))
+    for name, text in zip(("year", "month", "day"), value.split("/")):
+        segment = group.locator(f'[role="spinbutton"][data-type="{name}"]')
+        segment.click()
+        segment.press_sequentially(text)
+    page.keyboard.press("Tab")
+    wait_for_app(page)
+
+
+def test_a_lever_outside_the_horizon_is_warned_before_any_run(tab, server):
+    """A 3-day AUS-C outage after the plan horizon: the page says it changes nothing, before Run."""
+    tab.goto(server["url"] + "/scenarios")
+    wait_for_app(tab, timeout_ms=RUN_TIMEOUT_MS)
+    box = tab.get_by_role("combobox", name="Lever", exact=True)
+    box.click()
+    box.fill("site outage")
+    tab.get_by_role("option").filter(has_text=re.compile("^site outage")).first.click()
+    wait_for_app(tab)
+    # the site list is sorted and the site is required: AUS-C is already chosen (the warning names it)
+    _set_date(tab, "start", "2026/12/03")
+    _set_date(tab, "end", "2026/12/06")
+    tab.get_by_role("button", name="Add lever").click()
+    wait_for_app(tab)
+    warning = tab.locator('[data-testid="stAlert"]').filter(has_text="outside the plan horizon")
+    warning.first.wait_for(timeout=STEP_TIMEOUT_MS)
+    text = warning.first.inner_text()
+    assert "AUS-C outage Dec 3–6 (end exclusive) is outside the plan horizon Nov 16–23: it changes nothing" in text, \
+        text
+    assert tab.get_by_text("Result (run took").count() == 0  # warned before any run
+    tab.screenshot(path=str(ROOT / "tests" / "e2e" / "screenshots" / "scenarios-outside-horizon.png"), full_page=True)
+
+
 def test_stop_interrupts_a_long_run(tab, server):
     """A run with a long solver limit stops at its next step when Stop is pressed; no result appears."""
     long_limit = 300

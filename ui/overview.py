@@ -83,6 +83,10 @@ def _plan_section(op: Operation, who) -> None:
         judged = attain["simulated"].fillna(attain["predicted"])
         attain["at_risk"] = judged < attain["target"] - 1e-9
         at_risk = int(attain["at_risk"].sum())
+    confidence = kpis.get("sla_confidence")
+    has_p = not attain.empty and "p_target" in attain and attain["p_target"].notna().any() and bool(confidence)
+    if has_p:  # the chance that the week meets target over volume paths (planning.risk)
+        attain["below_confidence"] = attain["p_target_hi"] < confidence - 1e-9
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Cost per week", fmt.fmt_money(found.cost_per_week, currency),
               help=f"{fmt.fmt_money(kpis.get('cost'), currency)} over {found.weeks:g} week(s) of plan horizon: "
@@ -91,6 +95,11 @@ def _plan_section(op: Operation, who) -> None:
     c3.metric("Unmet demand", fmt.fmt_number(kpis.get("unmet_agent_hours"), "agent-h", digits=1))
     c4.metric("Queue x market pairs at SLA risk", f"{at_risk} of {len(attain)}",
               help="Simulated attainment (predicted where no simulation) below the SLA target.")
+    if has_p:
+        short = int(attain["below_confidence"].sum())
+        st.caption(f"Forecast risk: {len(attain) - short} of {len(attain)} queue x markets reach the "
+                   f"{fmt.fmt_share(confidence, 0)} chance of meeting target over {kpis.get('target_paths') or '?'} "
+                   "volume paths drawn from the forecast's error (agent-level simulation; 95% interval's upper end).")
     left, right = st.columns(2)
     with left:
         st.markdown("**Cost by vendor**")
@@ -120,6 +129,9 @@ def _plan_section(op: Operation, who) -> None:
             "target": st.column_config.NumberColumn("target", format="percent"),
             "predicted": st.column_config.NumberColumn("predicted", format="percent"),
             "simulated": st.column_config.NumberColumn("simulated", format="percent"),
+            **{c: st.column_config.NumberColumn(c.replace("p_target", "P(meets target)"), format="percent")
+               for c in ("p_target", "p_target_lo", "p_target_hi") if has_p},
+            "below_confidence": st.column_config.CheckboxColumn("below confidence"),
             "at_risk": st.column_config.CheckboxColumn("at risk")})
     _alerts_section(op, found, who)
     record.reconciliation(op, found, who)

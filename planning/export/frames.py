@@ -128,10 +128,30 @@ def sla_table(result) -> pd.DataFrame:
     if queues is None or not len(queues):
         return pd.DataFrame(columns=cols)
     out = queues.copy()
+    if "p_target" in out and out["p_target"].notna().any():  # risk-aware plans (planning.risk)
+        cols += ["p_target", "p_target_lo", "p_target_hi"]
     for c in cols:
         if c not in out:
             out[c] = np.nan
     return out[cols]
+
+
+def safety_items(result) -> list[tuple[str, object, str]]:
+    """The cost of safety (planning.risk.cost_of_safety) as Summary rows: the confidence,
+    queue x markets reaching it, and the risk-neutral plan's cost beside the chosen one."""
+    risk = getattr(result, "risk", None) or {}
+    compare, currency = risk.get("compare") or {}, result.operation.settings.currency
+    chosen, neutral = compare.get("chosen") or {}, compare.get("neutral") or {}
+    if not chosen or neutral.get("cost") is None or chosen.get("cost") is None:
+        return []
+    items = [("SLA confidence (chance a queue x market's week meets target)", chosen.get("confidence"), "pct")]
+    if chosen.get("pairs"):
+        items.append(("Queue x markets reaching it (chosen / risk-neutral plan)",
+                      f"{chosen.get('pairs_meeting_confidence')} / {neutral.get('pairs_meeting_confidence')} "
+                      f"of {chosen['pairs']}", "text"))
+    items += [(f"Cost of the risk-neutral plan [{currency}]", neutral["cost"], "money"),
+              (f"Cost of safety (chosen - risk-neutral) [{currency}]", chosen["cost"] - neutral["cost"], "money")]
+    return items
 
 
 def plan_dates(result) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:

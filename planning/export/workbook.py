@@ -91,6 +91,7 @@ def _plan_kpis(result, layout: Layout, sites: list[str] | None = None) -> list[t
                   ("Occupancy [share of productive time]", kpis.get("occupancy"), "pct"),
                   ("Solver gap to best bound", plan.gap, "pct"),
                   ("Solve time [s]", plan.seconds, "num1")]
+        items += [(sheet_text(label), value, kind) for label, value, kind in frames.safety_items(result)]
     return items
 
 
@@ -155,13 +156,17 @@ def _summary(wb, result, layout: Layout, scenario: str, vendor: str | None) -> N
         ws.add_chart(chart, "D4")
     if vendor is None:
         row = layout.heading(ws, row, "SLA by queue x market (shares of items within the deadline)")
-        layout.block(ws, row, frames.sla_table(result),
+        sla = frames.sla_table(result)
+        risk_cols = [Col("p_target", "P(week meets target) over volume paths", "pct", 14),
+                     Col("p_target_lo", "P 95% interval from", "pct", 12),
+                     Col("p_target_hi", "P 95% interval to", "pct", 12)] if "p_target" in sla else []
+        layout.block(ws, row, sla,
                      [Col("queue", "Queue", "text", 22), Col("market", "Market", "text", 10),
                       Col("sla_kind", "SLA kind", "text", 10), Col("target", "Target", "pct", 10),
                       Col("simulated", "Simulated (agent level)", "pct", 14),
                       Col("simulated_lo", "95% interval from", "pct", 12),
                       Col("simulated_hi", "95% interval to", "pct", 12),
-                      Col("predicted", "Model prediction (fluid)", "pct", 16)], "sla")
+                      Col("predicted", "Model prediction (fluid)", "pct", 16)] + risk_cols, "sla")
     finish_sheet(ws, "A3")
 
 

@@ -290,3 +290,33 @@ def test_vendor_rows_across_dst_show_real_local_times():
     assert [t.strftime("%H:%M") for t in out["start_local"]] == ["01:30", "02:00", "01:30"]
     assert [t.strftime("%H:%M") for t in out["end_local"]] == ["09:30", "10:00", "08:30"]
     assert [t.strftime("%m-%d %H:%M") for t in out["start_utc"]] == ["03-28 01:30", "03-29 01:00", "10-25 00:30"]
+
+
+def test_a_risk_aware_plan_shows_its_probability_and_the_cost_of_safety():
+    """The Summary carries the confidence, the pairs reaching it and the risk-neutral plan's
+    cost beside the chosen one; the SLA block the probability with its interval (as planned)."""
+    import copy
+
+    from planning.risk import wilson
+
+    result = copy.deepcopy(tiny_result())
+    q = result.plan.queues
+    q["p_target"], q["p_target_lo"], q["p_target_hi"] = 0.8, *wilson(16, 20)
+    result.risk = {"confidence": 0.95, "compare": {
+        "chosen": {"confidence": 0.95, "cost": result.plan.cost, "pairs_meeting_confidence": 2, "pairs": len(q)},
+        "neutral": {"confidence": 0.5, "cost": result.plan.cost - 123.45, "pairs_meeting_confidence": 1,
+                    "pairs": len(q)}}}
+    book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(result, scenario="risk")))
+    ws = book["Summary"]
+    kpis = read_block(ws, header_row(ws, "Item", header_row(ws, "Levers (applied in order)")))
+    kpis = dict(zip(kpis["Item"], kpis["Value"]))
+    assert kpis["SLA confidence (chance a queue x market's week meets target)"] == pytest.approx(0.95)
+    assert kpis["Queue x markets reaching it (chosen / risk-neutral plan)"] == f"2 / 1 of {len(q)}"
+    assert kpis["Cost of the risk-neutral plan [USD]"] == pytest.approx(result.plan.cost - 123.45)
+    assert kpis["Cost of safety (chosen - risk-neutral) [USD]"] == pytest.approx(123.45)
+    sla = read_block(ws, header_row(ws, "Queue"))
+    assert_allclose(sla["P(week meets target) over volume paths"].astype(float), 0.8)
+    assert_allclose(sla["P 95% interval from"].astype(float), wilson(16, 20)[0])
+    # a plan without a risk step keeps the old layout
+    plain = openpyxl.load_workbook(io.BytesIO(workbook_bytes(tiny_result(), scenario="plain")))["Summary"]
+    assert "P(week meets target) over volume paths" not in read_block(plain, header_row(plain, "Queue"))

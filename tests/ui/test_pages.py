@@ -362,3 +362,18 @@ def test_overview_opens_on_the_baseline_plan_with_its_figures():
     risky = sum(1 for a in kpis["attainment"]
                 if (a["simulated"] if a["simulated"] is not None else a["predicted"]) < a["target"] - 1e-9)
     assert metrics["Queue x market pairs at SLA risk"] == f"{risky} of {len(kpis['attainment'])}"
+
+
+def test_overview_shows_the_forecast_risk_of_the_baseline():
+    """The baseline is risk-aware (sla_confidence 0.95): the Overview says how many pairs reach the
+    confidence, and its SLA table carries the probability and the flag the count is made of."""
+    import re
+
+    at = page_app("overview").run()
+    no_failure(at)
+    caption = next(c.value for c in at.caption if c.value.startswith("Forecast risk:"))
+    reached, total = map(int, re.search(r"(\d+) of (\d+) queue x markets reach", caption).groups())
+    table = next(d.value for d in at.dataframe if "below_confidence" in d.value)
+    assert total == len(table) and reached == int((~table["below_confidence"]).sum())
+    assert (table["below_confidence"] == (table["p_target_hi"] < 0.95 - 1e-9)).all()
+    assert "95% chance of meeting target" in caption

@@ -46,14 +46,21 @@ def _kpi_metrics(last: dict, op) -> None:
 
         levers = parse_levers(json.loads(last["signature"])["levers"]) if last.get("signature") else []
         render_headline(base, kpis, op=op, levers=levers)
+    from planning.scenarios.headline import headline
+
+    moves = headline(base, kpis) if base else {}
     for col, (label, key, unit) in zip(st.columns(len(_KPIS)), _KPIS):
         value = kpis.get(key)
         ref = (base or {}).get(key)
         delta, color = None, "inverse"
+        move = moves.get(key) or {}
         if value is not None and ref is not None:
             change = value - ref
             if _fmt_kpi(abs(change), unit, currency) == _fmt_kpi(0.0, unit, currency):  # rounds to nothing
                 delta, color = f"no change vs baseline {_fmt_kpi(ref, unit, currency)}", "off"
+            elif move.get("within_gap"):  # the same rule as the headline: the solver alone can do this
+                delta, color = (f"within the solver's gap (±{_fmt_kpi(move['noise'], unit, currency)}) vs baseline "
+                                f"{_fmt_kpi(ref, unit, currency)}"), "off"
             else:
                 delta = f"{_fmt_kpi(change, unit, currency, signed=True)} vs baseline {_fmt_kpi(ref, unit, currency)}"
         col.metric(label, "–" if value is None else _fmt_kpi(value, unit, currency), delta=delta,

@@ -103,6 +103,20 @@ def test_rounding_noise_is_no_change_and_a_missing_probability_says_why(page, mo
     assert "simulated" in table and "simulated_lo" not in table and "p_target" not in table
 
 
+def test_a_cost_change_within_the_two_gaps_is_not_shown_as_a_change(page, monkeypatch):
+    """USD 1,005 at a 1.2% gap vs USD 1,000 at 0%: the solver alone can move the cost by
+    1.2% x 1,005 = USD 12, so the tile says so (as the headline does), with no red arrow."""
+    monkeypatch.setitem(RUN, "cost", 1005.0)
+    at = page.run()
+    add_volume_lever(at)
+    at.button(key="scn_run").click().run()
+    assert not at.exception and not at.error
+    cost = metric(at, "Cost")
+    assert cost.value == "USD 1,005"
+    assert cost.delta == "within the solver's gap (±USD 12) vs baseline USD 1,000"
+    assert metric(at, "Paid hours").delta == "+30 h vs baseline 100 h"  # 30 h > 1.2% x 100 h
+
+
 def test_saving_after_a_run_stores_the_kpis_and_lists_the_scenario(page, tmp_path):
     at = page.run()
     add_volume_lever(at, 20)

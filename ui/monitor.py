@@ -127,7 +127,8 @@ def _breakdown_chart(breakdown: pd.DataFrame) -> alt.Chart:
         x=alt.X("contribution:Q", title=f"Contribution ({unit})"),
         y=alt.Y("label:N", sort="-x", title=None),
         tooltip=["label", alt.Tooltip("contribution:Q", format=",.1f", title=unit),
-                 alt.Tooltip("share:Q", format=".0%", title="Share")]).properties(height=max(120, 24 * len(frame)))
+                 alt.Tooltip("share:Q", format=".0%", title="Share")]
+    ).properties(height=max(170, 24 * len(frame) + 60))  # the chart fits its container: the axes take ~55 px
 
 
 def _intraday_view(op, forecast, actuals, result, allocation, digest, who, actuals_key, plan_key) -> None:

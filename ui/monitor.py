@@ -74,13 +74,14 @@ def _tiles(kpis: pd.DataFrame, currency: str) -> None:
             return None
         change = (last[col] - prev[col]) * scale / 100.0
         text = fmt.fmt_pp(change) if unit == "pp" else fmt.fmt_delta(change * 100.0, currency=unit, digits=1)
-        return f"{text} vs day before"
+        return text  # the caption says: against the day before (a longer label is cut off in a tile)
 
     st.caption(f"Last day in the actuals: {last['period_start']:%a %Y-%m-%d} (UTC); deltas against the day before.")
     c = st.columns(6)
-    c[0].metric("Manual incoming", fmt.fmt_number(last["manual_incoming"], "items"),
+    c[0].metric("Manual incoming", fmt.fmt_compact(last["manual_incoming"], "items"),
                 delta=f"{last['volume_bias']:+.1%} vs forecast" if pd.notna(last["volume_bias"]) else None,
-                delta_color="off", help="Items reaching human review; delta = (actual - forecast) / forecast.")
+                delta_color="off", help=f"{fmt.fmt_number(last['manual_incoming'], 'items')} reaching human review "
+                                        "on the day; delta = (actual - forecast) / forecast.")
     c[1].metric("Automation rate", fmt.fmt_share(last["automation_rate"]), delta=delta("automation_rate"),
                 help="1 - manual incoming / total incoming.")
     c[2].metric("SLA attainment", fmt.fmt_share(last["sla_attainment"]),

@@ -46,3 +46,16 @@ def test_no_page_shows_a_currency_placeholder_or_a_raw_offset(name):
     assert b"[currency]" not in blob, f"{name}: the literal [currency] is rendered"
     text = " ".join(m.value for m in [*at.markdown, *at.caption, *at.metric] if isinstance(m.value, str))
     assert not re.search(r"\d{2}:\d{2}:\d{2}\+00:00", text), f"{name}: a raw '+00:00' timestamp is shown"
+
+
+def test_monitor_tiles_are_short_enough_not_to_be_cut():
+    """A metric tile holds about 12 characters at 1440 px over six columns: the day's manual
+    incoming is compact (187.2k items) with the exact figure in its help, deltas carry no label."""
+    at = page_app("monitor").run()
+    no_failure(at)
+    tiles = {m.label: m for m in at.metric}
+    incoming = tiles["Manual incoming"]
+    assert re.fullmatch(r"\d+(\.\d)?k items", incoming.value), incoming.value
+    assert re.search(r"[\d,]{6,} items", incoming.proto.help)
+    for label in ("Automation rate", "AHT vs plan", "Occupancy", "Cost per solved item"):
+        assert tiles[label].delta is None or len(tiles[label].delta) <= 12, (label, tiles[label].delta)

@@ -174,7 +174,8 @@ def run_pipeline(
 
 def plan_at_confidence(op: Operation, forecast: pd.DataFrame, *, sla_confidence: float | None = None,
                        options=None, simulate: bool = True, progress: Progress | None = None,
-                       history: Operation | None = None, error_model=None, wall: float | None = None):
+                       history: Operation | None = None, error_model=None, wall: float | None = None,
+                       replications: int | None = None, probability: bool = True):
     """Staff ``forecast`` at the ``sla_confidence`` quantile (default the setting), plan (with
     the agent-level loop when ``simulate``) and measure the probability of meeting target.
 
@@ -182,7 +183,9 @@ def plan_at_confidence(op: Operation, forecast: pd.DataFrame, *, sla_confidence:
     (default ``op``; a scenario passes the unmodified operation); error_model : a fitted
     ``forecasts.errors.ErrorModel`` to use instead (tests, benches); wall : a
     ``time.perf_counter()`` value the probability step must end by (it runs the paths that
-    fit, at least ``planning.risk.MIN_TARGET_PATHS``, or none with a note).  Returns (requirements,
+    fit, at least ``planning.risk.MIN_TARGET_PATHS``, or none with a note); replications : the
+    loop's agent-level replications (default its own); probability : False leaves the
+    probability step out (a plan backtest judges on the volume that arrived).  Returns (requirements,
     plan, risk dict: ``confidence, origin, method, ratios, target_paths, notes, seconds``
     with ``error_model_s, requirements_s, simulate_s, probability_s, total_s``)."""
     from planning.staffing import compute_requirements
@@ -196,11 +199,12 @@ def plan_at_confidence(op: Operation, forecast: pd.DataFrame, *, sla_confidence:
     progress("Computing requirements", 0.45)
     requirements = compute_requirements(op, planned)
     info.seconds["requirements_s"] = time.perf_counter() - t1
-    plan = _plan(op, requirements, options, simulate, progress)
+    plan = _plan(op, requirements, options, simulate, progress, replications)
     if simulate and plan.simulation:
         info.seconds["simulate_s"] = sum(r["simulate_seconds"] for r in plan.simulation.get("rounds", []))
     limit = getattr(options, "time_limit_seconds", None)
-    _probability(op, plan, model, forecast, requirements, info, limit, simulate, progress, wall)
+    if probability:
+        _probability(op, plan, model, forecast, requirements, info, limit, simulate, progress, wall)
     info.seconds["total_s"] = time.perf_counter() - t0
     return requirements, plan, _risk_dict(info)
 
@@ -252,12 +256,14 @@ def _planned_forecast(model, forecast: pd.DataFrame, info, op: Operation) -> pd.
     return planned
 
 
-def _plan(op: Operation, requirements: pd.DataFrame, options, simulate: bool, progress: Progress):
+def _plan(op: Operation, requirements: pd.DataFrame, options, simulate: bool, progress: Progress,
+          replications: int | None = None):
     from planning.shiftplan import plan_and_check, solve_plan
 
     progress("Planning shifts", 0.55)
     if simulate:  # solve, judge agent by agent, tighten, re-solve: one time limit for all
-        return plan_and_check(op, requirements, options, progress=_loop_progress(progress))
+        extra = {"replications": replications} if replications else {}
+        return plan_and_check(op, requirements, options, progress=_loop_progress(progress), **extra)
     return solve_plan(op, requirements, options, progress=lambda message: progress(f"Planning: {message}", 0.6))
 
 

@@ -139,6 +139,7 @@ class PlannedOrigin:
     plan: object  # PlanResult
     forecast_seconds: float
     seconds: float
+    risk: dict = field(default_factory=dict)  # planning.pipeline.plan_at_confidence: method, ratios, notes
 
 
 def plan_at(known: Operation, origin: pd.Timestamp, *, weeks: int = 1, time_limit: float | None = None,
@@ -146,9 +147,10 @@ def plan_at(known: Operation, origin: pd.Timestamp, *, weeks: int = 1, time_limi
             progress: Progress | None = None) -> PlannedOrigin:
     """Forecast the ``weeks`` after ``origin`` from ``known`` (the operation as of the
     origin), compute the requirements and plan and check them with its settings."""
-    from planning.shiftplan import PlanOptions, plan_and_check
+    from planning.pipeline import plan_at_confidence
+    from planning.shiftplan import PlanOptions
     from planning.shiftplan.planner import SIMULATION_REPLICATIONS
-    from planning.staffing import compute_requirements, seasonal_naive_forecast
+    from planning.staffing import seasonal_naive_forecast
 
     say = progress or (lambda message: None)
     origin = _utc(origin)
@@ -163,11 +165,16 @@ def plan_at(known: Operation, origin: pd.Timestamp, *, weeks: int = 1, time_limi
         forecast = forecast_operation(known, weeks, backend=forecast_backend)
     forecast = forecast[(forecast["timestamp"] >= origin) & (forecast["timestamp"] < end)]
     forecast_seconds = time.perf_counter() - t0
-    requirements = compute_requirements(known, forecast)
-    say(f"{origin:%Y-%m-%d}: planning and checking")
-    plan = plan_and_check(known, requirements, PlanOptions(time_limit_seconds=time_limit), progress=say,
-                          replications=replications or SIMULATION_REPLICATIONS)
-    return PlannedOrigin(origin, forecast.reset_index(drop=True), plan, forecast_seconds, time.perf_counter() - t0)
+    say(f"{origin:%Y-%m-%d}: planning and checking at sla_confidence {known.settings.sla_confidence:.0%}")
+    # As the operation plans: staffed at the sla_confidence quantile of each pair-week's
+    # workload, the error model fitted on the history before the origin only (the point
+    # forecast when that history is too short, and the risk notes say so).  The probability
+    # step is left out: the plan is judged on the volume that arrived instead.
+    _requirements, plan, risk = plan_at_confidence(
+        known, forecast, options=PlanOptions(time_limit_seconds=time_limit), progress=lambda m, f=0.0: say(m),
+        history=known, replications=replications or SIMULATION_REPLICATIONS, probability=False)
+    return PlannedOrigin(origin, forecast.reset_index(drop=True), plan, forecast_seconds, time.perf_counter() - t0,
+                         risk=risk)
 
 
 def hindsight_plan(op: Operation, origin: pd.Timestamp, *, weeks: int = 1, time_limit: float | None = None,
@@ -236,7 +243,7 @@ def backtest_origin(op: Operation, origin: pd.Timestamp, *, weeks: int = 1, time
     pairs = plan.queues[["queue", "market", "sla_kind", "target", "predicted", "simulated", "simulated_lo",
                          "simulated_hi"]].rename(columns={"simulated": "claimed", "simulated_lo": "claimed_lo",
                                                           "simulated_hi": "claimed_hi"})
-    notes = list(plan.messages)
+    notes = list(plan.messages) + list((getattr(planned, "risk", None) or {}).get("notes", []))
     if plan.ok:
         say(f"{origin:%Y-%m-%d}: simulating the plan on the volume that arrived")
         cyclic = plan.options.horizon_mode == "cyclic"

@@ -32,7 +32,7 @@ from planning.domain import Operation
 from planning.plan_backtest import (OriginResult, PlannedOrigin, _utc, backtest_origin, operation_as_of,
                                     plan_at)
 
-PLAN_BACKTEST_FORMAT = 2  # bump when OriginResult or the judgement changes (old files are ignored)
+PLAN_BACKTEST_FORMAT = 3  # bump when OriginResult or the judgement changes (old files are ignored; 3: staffed at sla_confidence)
 
 Progress = Callable[[str, float], None]
 """progress(message, fraction done)"""

@@ -80,3 +80,20 @@ def test_finished_origins_are_read_back(tmp_path, monkeypatch):
                              progress=lambda m, f: said.append(m))
     assert any("read from the cache" in m for m in said)
     pd.testing.assert_frame_equal(first[0].pairs, again[0].pairs)
+
+
+def test_the_origin_is_planned_as_the_operation_plans_at_its_sla_confidence():
+    """With enough history before the origin the plan is staffed at the sla_confidence
+    quantile of the workload (never below the point plan); at 0.5 it is the point plan."""
+    from planning.plan_backtest import plan_at
+
+    op = repeating_operation(weeks=12)
+    origin = default_origins(op, 1)[0]
+    known = operation_as_of(op, origin)
+    risky = plan_at(known, origin, time_limit=20, replications=1, naive=True)
+    neutral = plan_at(dataclasses.replace(known, settings=known.settings.model_copy(update={"sla_confidence": 0.5})),
+                      origin, time_limit=20, replications=1, naive=True)
+    assert risky.risk["confidence"] == pytest.approx(0.95) and neutral.risk["method"] == "point forecast"
+    assert risky.risk["method"] == "weekly quantile", risky.risk["notes"]
+    assert (risky.risk["ratios"]["planned_ratio"] >= 1.0).all()
+    assert risky.plan.kpis["paid_hours"] >= neutral.plan.kpis["paid_hours"] - 1e-9

@@ -61,7 +61,7 @@ class SolveJob:
                  idle_seconds: float | None = None, forecast=None, sla_confidence: float | None = None):
         if self.action is not None:
             require(who, self.action)
-        # forecast given: the child staffs it at sla_confidence (planning.pipeline.plan_at_confidence:
+        # forecast given: the child staffs it at sla_confidence (planning.confidence.plan_at_confidence:
         # the error model, the quantile workload, the probability of meeting target) and
         # ``requirements`` is ignored
         self._payload = ("plan", op, requirements, options, simulate, forecast, sla_confidence)
@@ -397,7 +397,7 @@ def _plan_child(op, requirements, options, simulate, forecast=None, sla_confiden
 
     try:
         if forecast is not None:  # risk-aware: requirements at the confidence's quantile workload
-            from planning.pipeline import plan_at_confidence
+            from planning.confidence import plan_at_confidence
 
             _req, plan, _risk = plan_at_confidence(op, forecast, sla_confidence=sla_confidence, options=options,
                                                    simulate=simulate, progress=lambda m, f: say(m))

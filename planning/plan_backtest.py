@@ -139,7 +139,7 @@ class PlannedOrigin:
     plan: object  # PlanResult
     forecast_seconds: float
     seconds: float
-    risk: dict = field(default_factory=dict)  # planning.pipeline.plan_at_confidence: method, ratios, notes
+    risk: dict = field(default_factory=dict)  # planning.confidence.plan_at_confidence: method, ratios, notes
 
 
 def plan_at(known: Operation, origin: pd.Timestamp, *, weeks: int = 1, time_limit: float | None = None,
@@ -147,7 +147,7 @@ def plan_at(known: Operation, origin: pd.Timestamp, *, weeks: int = 1, time_limi
             progress: Progress | None = None) -> PlannedOrigin:
     """Forecast the ``weeks`` after ``origin`` from ``known`` (the operation as of the
     origin), compute the requirements and plan and check them with its settings."""
-    from planning.pipeline import plan_at_confidence
+    from planning.confidence import plan_at_confidence
     from planning.shiftplan import PlanOptions
     from planning.shiftplan.planner import SIMULATION_REPLICATIONS
     from planning.staffing import seasonal_naive_forecast

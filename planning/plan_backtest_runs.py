@@ -44,7 +44,8 @@ def _key(origin: pd.Timestamp, weeks: int, naive: bool, time_limit, replications
 
 def plan_cache_path(op: Operation, origin, weeks: int, naive: bool, time_limit, replications):
     """Where the decision at ``origin`` is kept: by what was known there."""
-    from planning.pipeline import cache_dir, fingerprint
+    from planning.cachedir import cache_dir
+    from planning.pipeline import fingerprint
 
     origin = _utc(origin)
     return cache_dir() / (f"plan-backtest-plan-v{PLAN_BACKTEST_FORMAT}-{fingerprint(operation_as_of(op, origin))}-"
@@ -53,7 +54,8 @@ def plan_cache_path(op: Operation, origin, weeks: int, naive: bool, time_limit, 
 
 def result_cache_path(op: Operation, origin, weeks: int, naive: bool, time_limit, replications, hindsight: bool):
     """Where the judged origin is kept: by everything up to the end of the planned weeks."""
-    from planning.pipeline import cache_dir, fingerprint
+    from planning.cachedir import cache_dir
+    from planning.pipeline import fingerprint
 
     origin = _utc(origin)
     seen = operation_as_of(op, origin + pd.Timedelta(weeks=weeks))

@@ -95,7 +95,7 @@ def error_model_for(op: Operation, origin: pd.Timestamp, *, origins: int = ERROR
     """(ErrorModel or None, words): the forecast-error model for a plan starting at
     ``origin``, fitted on a rolling backtest of the volume before ``origin`` only.
 
-    folder : where the fitted model is kept on disk (``planning.pipeline.cache_dir()``; None:
+    folder : where the fitted model is kept on disk (``planning.cachedir.cache_dir()``; None:
     in memory only).  None when the history before ``origin`` is too short for ``MIN_ORIGINS`` weekly
     origins with ``MIN_TRAIN_WEEKS`` weeks before the first (the words say so)."""
     from forecasts import cachefile

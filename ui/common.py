@@ -101,7 +101,7 @@ def _stored_load(digest: str, folder: Path):
     again. Only the built-in sample is stored, never uploads.
     """
     from forecasts import cachefile
-    from planning.pipeline import cache_dir
+    from planning.cachedir import cache_dir
 
     store = cache_dir()
     path = store / f"inputs-{digest}-{_code_digest()}.pkl"

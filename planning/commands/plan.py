@@ -168,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
     for message in precheck(op, requirements)["message"].head(20):
         print(f"pre-check: {message}", file=sys.stderr)
     options = PlanOptions(time_limit_seconds=args.time_limit, weekly_tours=args.tours)
-    # risk-aware (planning.pipeline.plan_at_confidence): the child staffs the forecast at the
+    # risk-aware (planning.confidence.plan_at_confidence): the child staffs the forecast at the
     # confidence's quantile workload; the pre-check above is on the point forecast
     job = SolveJob(op, requirements, options, simulate=not args.no_simulate, who=operator(),
                    forecast=forecast, sla_confidence=args.sla_confidence).start()

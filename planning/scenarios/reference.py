@@ -42,7 +42,7 @@ def reference_key(scenario: Scenario, op) -> str:
 
 
 def _path(key: str) -> Path:
-    from planning.pipeline import cache_dir
+    from planning.cachedir import cache_dir
 
     return cache_dir() / "scenario-references" / f"{key}.json"
 

@@ -1,4 +1,4 @@
-"""Risk-aware staffing (planning.risk, planning.pipeline.plan_at_confidence): a higher
+"""Risk-aware staffing (planning.risk, planning.confidence.plan_at_confidence): a higher
 sla_confidence never buys less, 0.5 is the point plan, the probability of meeting target
 on cases whose answer is known by hand, and no lookahead in the error model."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from forecasts.errors import ErrorConfig, ErrorModel
-from planning.pipeline import plan_at_confidence
+from planning.confidence import plan_at_confidence
 from planning.risk import error_model_for, quantile_forecast, target_probability, wilson
 from planning.shiftplan import PlanOptions, solve_plan
 from planning.staffing import compute_requirements
